@@ -1,0 +1,38 @@
+// Package duckdb is the embedded default backend of Codeless: it implements
+// store.Store on one DuckDB database file (github.com/duckdb/duckdb-go/v2)
+// holding the log tables, resources, checkpoints and key/values (SPEC §5 "a
+// commit is atomic", §6 "Embedded default").
+//
+// Layout:
+//
+//   - log tables live in schema main under their exact KQL names (always
+//     quoted); DuckDB identifiers are case-insensitive, so two table names or
+//     two column names that differ only by case are rejected with an error;
+//   - schema codeless holds internal state: codeless.tables and
+//     codeless.columns (the KQL type of every column, because int/long,
+//     guid and timespan cannot be recovered from DuckDB types alone),
+//     codeless.resources(kind, name, body, etag, modified),
+//     codeless.checkpoints(key, value) and codeless.kv(key, value).
+//
+// Type mapping (KQL → DuckDB): string→VARCHAR, int→INTEGER, long→BIGINT,
+// real→DOUBLE, bool→BOOLEAN, datetime→TIMESTAMP (UTC, microseconds: the
+// sub-microsecond digits of a KQL datetime are truncated), timespan→BIGINT
+// holding 100 ns ticks (so sums and comparisons stay integer; Query reports
+// such a column as long and the caller that knows the table schema converts
+// it back), guid→UUID, dynamic→JSON, decimal→DOUBLE.
+//
+// A Batch buffers converted rows in memory and writes them on Commit in one
+// DuckDB transaction through the duckdb-go Appender (appended rows roll back
+// with the transaction; tested), together with its checkpoints. Writes are
+// serialized by one mutex; DuckDB's MVCC lets Query run concurrently and see
+// either all of a batch or none of it.
+//
+// Query is read-only: the SQL must parse (by DuckDB's own parser, through
+// json_serialize_sql) as exactly one SELECT statement, and it runs inside a
+// READ ONLY transaction. The database is opened with
+// enable_external_access=false, so queries cannot read or write files,
+// ATTACH databases or load extensions.
+//
+// It does not know KQL, HTTP or polling; it does not encrypt (resource bodies
+// arrive encrypted); it does not expire data (retention is a caller's job).
+package duckdb
