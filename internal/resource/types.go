@@ -38,6 +38,18 @@ type Meta struct {
 	File string `json:"-"`
 	// Path is the JSON path of the resource inside File ("$" or "$[2]").
 	Path string `json:"-"`
+	// Unresolved lists the JSON paths (from the file root) of typed fields
+	// that held an unresolved ARM expression or {{placeholder}} where a
+	// number or boolean belongs; the typed field keeps its zero value and is
+	// checked at connect time, after substitution.
+	Unresolved []string `json:"-"`
+}
+
+// Template is a whole ARM template (a solution's mainTemplate.json or a loose
+// template file), kept raw; internal/arm deploys it. The resources found in
+// it are decoded as well and listed in the Set beside it.
+type Template struct {
+	Meta
 }
 
 // Table is Microsoft.OperationalInsights/workspaces/tables.
