@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
-	"strings"
 	"time"
 
 	duck "github.com/duckdb/duckdb-go/v2"
@@ -106,7 +105,9 @@ func toDriver(t schema.Type, v any) (driver.Value, error) {
 		if err := enc.Encode(v); err != nil {
 			return nil, fmt.Errorf("cannot encode %T as JSON for a dynamic column: %w", v, err)
 		}
-		return strings.TrimSuffix(buf.String(), "\n"), nil
+		// duckdb-go marshals whatever it is given for a JSON column;
+		// RawMessage makes it store this text as is.
+		return json.RawMessage(bytes.TrimSuffix(buf.Bytes(), []byte("\n"))), nil
 	default:
 		return nil, fmt.Errorf("unsupported column type %q", t)
 	}

@@ -90,8 +90,10 @@ func runQuery(ctx context.Context, conn *sql.Conn, query string, args []any) (*s
 		return nil, fmt.Errorf("column types: %w", err)
 	}
 	res := &store.Result{Columns: make(schema.Schema, len(cts)), Rows: [][]any{}}
+	isJSON := make([]bool, len(cts))
 	for i, ct := range cts {
 		res.Columns[i] = schema.Column{Name: ct.Name(), Type: kqlType(ct.DatabaseTypeName())}
+		isJSON[i] = ct.DatabaseTypeName() == "JSON"
 	}
 	vals := make([]any, len(cts))
 	ptrs := make([]any, len(cts))
@@ -104,6 +106,10 @@ func runQuery(ctx context.Context, conn *sql.Conn, query string, args []any) (*s
 		}
 		row := make([]any, len(cts))
 		for i, v := range vals {
+			if isJSON[i] {
+				row[i] = jsonNumbers(v)
+				continue
+			}
 			cv, err := fromDuck(res.Columns[i].Type, v)
 			if err != nil {
 				return nil, fmt.Errorf("row %d, column %q: %w", len(res.Rows), res.Columns[i].Name, err)
@@ -223,43 +229,30 @@ func fromDuck(t schema.Type, v any) (any, error) {
 			return strings.ToLower(x), nil
 		}
 	case schema.Dynamic:
-		if s, ok := v.(string); ok {
-			return decodeJSON(s)
-		}
 		return toDynamic(v), nil
 	}
 	return nil, fmt.Errorf("unexpected %T value for a %s column", v, t)
 }
 
-// decodeJSON decodes JSON text into dynamic values: objects as
-// map[string]any, arrays as []any, integers as int64, other numbers as
-// float64.
-func decodeJSON(s string) (any, error) {
-	dec := json.NewDecoder(strings.NewReader(s))
-	dec.UseNumber()
-	var v any
-	if err := dec.Decode(&v); err != nil {
-		return nil, fmt.Errorf("decode JSON: %w", err)
-	}
-	return numbers(v), nil
-}
-
-func numbers(v any) any {
+// jsonNumbers turns the numbers of a JSON value, which duckdb-go decodes
+// with encoding/json into float64, into int64 when they are integral and
+// exactly representable (|n| <= 2^53). Known limit: JSON integers beyond
+// 2^53 come back rounded, and 1.0 comes back as 1.
+func jsonNumbers(v any) any {
 	switch x := v.(type) {
-	case json.Number:
-		if n, err := x.Int64(); err == nil {
-			return n
+	case float64:
+		if x == math.Trunc(x) && math.Abs(x) <= 1<<53 {
+			return int64(x)
 		}
-		f, _ := x.Float64()
-		return f
+		return x
 	case []any:
 		for i := range x {
-			x[i] = numbers(x[i])
+			x[i] = jsonNumbers(x[i])
 		}
 		return x
 	case map[string]any:
 		for k := range x {
-			x[k] = numbers(x[k])
+			x[k] = jsonNumbers(x[k])
 		}
 		return x
 	}
