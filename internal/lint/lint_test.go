@@ -1,0 +1,149 @@
+package lint
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/codeless/codeless/internal/resource"
+)
+
+const (
+	okPoller = `{"type":"Microsoft.SecurityInsights/dataConnectors","name":"P1","kind":"RestApiPoller",
+ "properties":{"connectorDefinitionName":"Def1",
+  "dcrConfig":{"streamName":"Custom-In","dataCollectionEndpoint":"{{dataCollectionEndpoint}}","dataCollectionRuleImmutableId":"{{dataCollectionRuleImmutableId}}"},
+  "auth":{"type":"APIKey","ApiKey":"{{apiKey}}","ApiKeyName":"X-Key"},
+  "request":{"apiEndpoint":"https://api.example.com/events","httpMethod":"GET","queryWindowInMin":5},
+  "response":{"eventsJsonPaths":["$.items"]},
+  "paging":{"pagingType":"LinkHeader"}}}`
+	okDCR = `{"type":"Microsoft.Insights/dataCollectionRules","name":"D1","properties":{
+  "streamDeclarations":{"Custom-In":{"columns":[{"name":"ts","type":"datetime"},{"name":"msg","type":"string"}]}},
+  "destinations":{"logAnalytics":[{"name":"ws","workspaceResourceId":"{{ws}}"}]},
+  "dataFlows":[{"streams":["Custom-In"],"destinations":["ws"],"transformKql":"source | project TimeGenerated = ts, Message = msg","outputStream":"Custom-Out_CL"}]}}`
+	okTable = `{"type":"Microsoft.OperationalInsights/workspaces/tables","name":"Out_CL","properties":{"schema":{"name":"Out_CL",
+  "columns":[{"name":"TimeGenerated","type":"datetime"},{"name":"Message","type":"string"}]}}}`
+	okDef = `{"type":"Microsoft.SecurityInsights/dataConnectorDefinitions","name":"Def1","kind":"Customizable","properties":{"connectorUiConfig":{
+  "title":"T","publisher":"P","descriptionMarkdown":"D","graphQueries":[],"dataTypes":[],"connectivityCriteria":[{"type":"HasDataConnectors"}],
+  "permissions":{},"instructionSteps":[]}}}`
+)
+
+func writeTree(t *testing.T, files map[string]string) string {
+	t.Helper()
+	root := t.TempDir()
+	for name, body := range files {
+		p := filepath.Join(root, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return root
+}
+
+func TestPaths(t *testing.T) {
+	cases := []struct {
+		name     string
+		files    map[string]string
+		errors   []string // "relative file: path: message substring"
+		warnings int      // minimum
+	}{
+		{
+			name:  "valid connector folder",
+			files: map[string]string{"c/poll.json": okPoller, "c/dcr.json": okDCR, "c/table.json": okTable, "c/def.json": okDef, "c/readme.txt": "not json"},
+		},
+		{
+			name: "stream missing from DCR",
+			files: map[string]string{"c/poll.json": strings.Replace(okPoller, `"Custom-In"`, `"Custom-Other"`, 1), "c/dcr.json": okDCR},
+			errors: []string{`c/poll.json: $.properties.dcrConfig.streamName: stream "Custom-Other" is not declared by the DCR`},
+		},
+		{
+			name: "folders are not cross-checked against each other",
+			files: map[string]string{"a/poll.json": strings.Replace(okPoller, `"Custom-In"`, `"Custom-Other"`, 1), "b/dcr.json": okDCR,
+				"b/table.json": okTable},
+		},
+		{
+			name:   "definition name mismatch",
+			files:  map[string]string{"c/poll.json": strings.Replace(okPoller, `"Def1"`, `"Def2"`, 1), "c/def.json": okDef},
+			errors: []string{`c/poll.json: $.properties.connectorDefinitionName: connector definition "Def2" is not defined here (definitions: Def1)`},
+		},
+		{
+			name:   "output table missing",
+			files:  map[string]string{"c/dcr.json": okDCR, "c/table.json": strings.ReplaceAll(okTable, "Out_CL", "Else_CL")},
+			errors: []string{`c/dcr.json: $.properties.dataFlows[0].outputStream: output table "Out_CL" is not among the tables here`},
+		},
+		{
+			name:   "syntax error",
+			files:  map[string]string{"c/bad.json": "{\n \"name\": }"},
+			errors: []string{"c/bad.json: $: line 2 col"},
+		},
+		{
+			name:   "file-level and resource-level errors together",
+			files:  map[string]string{"c/poll.json": strings.Replace(okPoller, `"queryWindowInMin":5`, `"queryWindowInMin":"five","retryCount":10`, 1)},
+			errors: []string{`c/poll.json: $.properties.request.queryWindowInMin: expected a number, got "five"`, "c/poll.json: $.properties.request.retryCount: must be 1..6"},
+		},
+		{
+			name:     "unresolved expressions are warnings",
+			files:    map[string]string{"c/poll.json": strings.Replace(okPoller, `"queryWindowInMin":5`, `"queryWindowInMin":"[[parameters('w')]"`, 1)},
+			warnings: 1,
+		},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			root := writeTree(t, tc.files)
+			rep, err := Paths([]string{root})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, d := range rep.Diagnostics {
+				if d.Severity == resource.Error {
+					rel, _ := filepath.Rel(root, d.File)
+					got = append(got, filepath.ToSlash(rel)+": "+d.Path+": "+d.Message)
+				}
+			}
+			if len(got) != len(tc.errors) {
+				t.Fatalf("got %d errors, want %d:\n%s", len(got), len(tc.errors), strings.Join(got, "\n"))
+			}
+			for i, want := range tc.errors {
+				if !strings.HasPrefix(got[i], want) {
+					t.Errorf("error %d:\n got  %s\n want %s...", i, got[i], want)
+				}
+			}
+			if rep.Errors() != len(tc.errors) || rep.Warnings() < tc.warnings {
+				t.Errorf("Errors()=%d Warnings()=%d", rep.Errors(), rep.Warnings())
+			}
+		})
+	}
+}
+
+func TestPathsSortedAndSingleFile(t *testing.T) {
+	root := writeTree(t, map[string]string{
+		"b.json": strings.Replace(okTable, `"TimeGenerated"`, `"When"`, 1),
+		"a.json": strings.Replace(okPoller, `"pagingType":"LinkHeader"`, `"pagingType":"Pages"`, 1),
+	})
+	rep, err := Paths([]string{filepath.Join(root, "b.json"), root})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Files != 2 {
+		t.Errorf("files %d, want 2 (de-duplicated)", rep.Files)
+	}
+	for i := 1; i < len(rep.Diagnostics); i++ {
+		a, b := rep.Diagnostics[i-1], rep.Diagnostics[i]
+		if a.File > b.File || (a.File == b.File && a.Path > b.Path) {
+			t.Errorf("not sorted: %v before %v", a, b)
+		}
+	}
+	if rep.Errors() != 2 {
+		t.Errorf("want 2 errors (paging type, TimeGenerated), got %d: %v", rep.Errors(), rep.Diagnostics)
+	}
+}
+
+func TestPathsMissing(t *testing.T) {
+	if _, err := Paths([]string{filepath.Join(t.TempDir(), "nope")}); err == nil {
+		t.Error("want an error for a missing path")
+	}
+}
