@@ -55,8 +55,8 @@ func TestPaths(t *testing.T) {
 			files: map[string]string{"c/poll.json": okPoller, "c/dcr.json": okDCR, "c/table.json": okTable, "c/def.json": okDef, "c/readme.txt": "not json"},
 		},
 		{
-			name: "stream missing from DCR",
-			files: map[string]string{"c/poll.json": strings.Replace(okPoller, `"Custom-In"`, `"Custom-Other"`, 1), "c/dcr.json": okDCR},
+			name:   "stream missing from DCR",
+			files:  map[string]string{"c/poll.json": strings.Replace(okPoller, `"Custom-In"`, `"Custom-Other"`, 1), "c/dcr.json": okDCR},
 			errors: []string{`c/poll.json: $.properties.dcrConfig.streamName: stream "Custom-Other" is not declared by the DCR`},
 		},
 		{
