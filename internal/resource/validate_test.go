@@ -267,6 +267,18 @@ func TestCrossCheck(t *testing.T) {
 			Error, "$.properties.connectorDefinitionName", `connector definition "Other" is not defined here (definitions: Def1)`},
 		{"output table missing", decode(dcrJSON, tableJSON), Error, "$.properties.dataFlows[0].outputStream", `output table "Zeta_CL" is not among the tables here (A_CL)`},
 		{"output table present", decode(dcrJSON, strings.ReplaceAll(tableJSON, "A_CL", "Zeta_CL")), Error, "", ""},
+		{"parameter without input", decode(
+			string(patch(t, pollerJSON, map[string]any{"properties.connectorDefinitionName": "Def1", "properties.auth": map[string]any{"type": "APIKey", "ApiKey": "{{apiKey}}"},
+				"properties.request.ApiEndpoint": "[[concat(parameters('BaseUrl'), '/x')]"})),
+			string(patch(t, defJSON, map[string]any{"properties.connectorUiConfig.instructionSteps": []any{map[string]any{"instructions": []any{
+				map[string]any{"type": "Textbox", "parameters": map[string]any{"name": "baseurl"}}}}}}))),
+			Warning, "$", `parameter "apiKey" has no input on connector page "Def1"`},
+		{"parameters provided by inputs and built-ins", decode(
+			string(patch(t, pollerJSON, map[string]any{"properties.connectorDefinitionName": "Def1", "properties.auth": map[string]any{"type": "APIKey", "ApiKey": "{{apiKey}}"}})),
+			string(patch(t, defJSON, map[string]any{"properties.connectorUiConfig.instructionSteps": []any{map[string]any{"innerSteps": []any{map[string]any{"instructions": []any{
+				map[string]any{"type": "ContextPane", "parameters": map[string]any{"instructionSteps": []any{map[string]any{"instructions": []any{
+					map[string]any{"type": "Textbox", "parameters": map[string]any{"name": "APIKEY"}}}}}}}}}}}}}))),
+			Error, "", ""},
 		{"duplicate connection name", decode(`[` + pollerJSON + `,` + pollerJSON + `]`), Warning, "$[1].name", "used twice"},
 	}
 	for _, tc := range cases {
