@@ -1,0 +1,443 @@
+package poll
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/codeless/codeless/internal/httpx"
+	"github.com/codeless/codeless/internal/poll/auth"
+	"github.com/codeless/codeless/internal/poll/decode"
+	"github.com/codeless/codeless/internal/poll/paging"
+	"github.com/codeless/codeless/internal/resource"
+	"github.com/codeless/codeless/internal/timefmt"
+)
+
+// Defaults.
+const (
+	DefaultQueryWindow   = 5 * time.Minute
+	DefaultMaxLookback   = 24 * time.Hour
+	DefaultMaxPages      = 10000
+	DefaultRetryInterval = time.Minute
+)
+
+// Error classes reported in WindowResult (SPEC §7 health classes).
+const (
+	ClassAuth        = "auth"
+	ClassThrottled   = "throttled"
+	ClassPaging      = "paging"
+	ClassSource      = "source"
+	ClassTransform   = "transform"
+	ClassDestination = "destination"
+)
+
+// Sink receives each page's events together with the checkpoint to store;
+// both must become durable atomically.
+type Sink interface {
+	Commit(ctx context.Context, events []any, checkpoint []byte) error
+}
+
+// ErrorClasser lets a Sink error name its class (for example "transform");
+// Sink errors without it are "destination".
+type ErrorClasser interface{ ErrorClass() string }
+
+// Config configures a Runner.
+type Config struct {
+	Name string
+	// Conn is the resolved connection: no {{x}} or [[..]] left.
+	Conn *resource.Connection
+	Sink Sink
+	// Checkpoint is the last committed checkpoint (nil for a new connection).
+	Checkpoint []byte
+	Now        func() time.Time
+	Sleep      func(ctx context.Context, d time.Duration) error
+	HTTP       *http.Client
+	Logger     *slog.Logger
+	Trace      func(httpx.Trace)
+	// MaxLookback bounds catch-up after downtime (default 24h).
+	MaxLookback time.Duration
+	// Backfill is the start of the first window (zero = queryWindowInMin
+	// before now).
+	Backfill time.Time
+	OnWindow func(WindowResult)
+	// MaxPages caps the pages of one window (default 10,000).
+	MaxPages int
+	// RetryInterval is the wait after a failed window (default 1 minute,
+	// at most queryWindowInMin).
+	RetryInterval time.Duration
+	// Backoff overrides httpx's first retry backoff (0 = 1s); tests use it.
+	Backoff time.Duration
+}
+
+// WindowResult is the outcome of one window (or of the part of it done by
+// one PollWindow call).
+type WindowResult struct {
+	Start, End time.Time
+	Pages      int  // pages fetched and committed by this call
+	Events     int  // events committed by this call
+	Resumed    bool // continued from a mid-window checkpoint
+	Completed  bool // the checkpoint advanced past End
+	Err        error
+	Class      string // error class when Err != nil
+}
+
+// Runner polls one connection.
+type Runner struct {
+	cfg      Config
+	log      *slog.Logger
+	client   *httpx.Client
+	auth     auth.Authenticator
+	tmplVars map[string]string
+	pager    paging.Pager
+	dec      *decode.Decoder
+	tf       *timefmt.Format
+	method   string
+	window   time.Duration
+	delay    time.Duration
+
+	mu sync.Mutex // one window in flight
+	cp Checkpoint
+}
+
+// prefix puts "properties." in front of every error of a joined error.
+func prefix(err error) []error {
+	if err == nil {
+		return nil
+	}
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		var out []error
+		for _, e := range j.Unwrap() {
+			out = append(out, prefix(e)...)
+		}
+		return out
+	}
+	return []error{fmt.Errorf("properties.%w", err)}
+}
+
+// New validates cfg and builds the Runner. Errors name the JSON path.
+func New(cfg Config) (*Runner, error) {
+	if cfg.Conn == nil {
+		return nil, errors.New("poll: Config.Conn is required")
+	}
+	if cfg.Sink == nil {
+		return nil, errors.New("poll: Config.Sink is required")
+	}
+	if cfg.Name == "" {
+		cfg.Name = cfg.Conn.Name
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Sleep == nil {
+		cfg.Sleep = httpx.SleepContext
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.MaxLookback <= 0 {
+		cfg.MaxLookback = DefaultMaxLookback
+	}
+	if cfg.MaxPages <= 0 {
+		cfg.MaxPages = DefaultMaxPages
+	}
+	p := &cfg.Conn.Properties
+	req := &p.Request
+	r := &Runner{cfg: cfg, log: cfg.Logger.With("connection", cfg.Name)}
+
+	errs := checkPlaceholders(p)
+	if strings.TrimSpace(req.APIEndpoint) == "" {
+		errs = append(errs, errors.New("properties.request.apiEndpoint: required"))
+	} else if u, err := url.Parse(req.APIEndpoint); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		errs = append(errs, fmt.Errorf("properties.request.apiEndpoint: %q is not an absolute http(s) URL", req.APIEndpoint))
+	}
+	switch m := strings.ToUpper(strings.TrimSpace(req.HTTPMethod)); m {
+	case "":
+		r.method = http.MethodGet
+	case http.MethodGet, http.MethodPost, http.MethodPut, http.MethodDelete:
+		r.method = m
+	default:
+		errs = append(errs, fmt.Errorf("properties.request.httpMethod: %q is not GET, POST, PUT or DELETE", req.HTTPMethod))
+	}
+	switch {
+	case req.QueryWindowInMin == 0:
+		r.window = DefaultQueryWindow
+	case req.QueryWindowInMin < 0:
+		errs = append(errs, fmt.Errorf("properties.request.queryWindowInMin: must be >= 1, got %d", req.QueryWindowInMin))
+	default:
+		r.window = time.Duration(req.QueryWindowInMin) * time.Minute
+	}
+	if req.QueryWindowDelayInMin < 0 {
+		errs = append(errs, fmt.Errorf("properties.request.queryWindowDelayInMin: must be >= 0, got %d", req.QueryWindowDelayInMin))
+	}
+	r.delay = time.Duration(req.QueryWindowDelayInMin) * time.Minute
+	if req.RetryCount < 0 || req.RetryCount > httpx.MaxRetryCount {
+		errs = append(errs, fmt.Errorf("properties.request.retryCount: must be between 1 and %d, got %d", httpx.MaxRetryCount, req.RetryCount))
+	}
+	if req.TimeoutInSeconds < 0 || req.TimeoutInSeconds > 180 {
+		errs = append(errs, fmt.Errorf("properties.request.timeoutInSeconds: must be between 1 and 180, got %d", req.TimeoutInSeconds))
+	}
+	if req.RateLimitQPS < 0 {
+		errs = append(errs, fmt.Errorf("properties.request.rateLimitQPS: must be >= 0, got %v", req.RateLimitQPS))
+	}
+	tf, err := timefmt.Compile(req.QueryTimeFormat)
+	if err != nil {
+		errs = append(errs, fmt.Errorf("properties.request.queryTimeFormat: %w", err))
+	}
+	r.tf = tf
+	if r.auth, err = auth.New(p.Auth, cfg.HTTP); err != nil {
+		errs = append(errs, prefix(err)...)
+	} else {
+		r.tmplVars = auth.TemplateVars(r.auth)
+	}
+	if r.pager, err = paging.New(p.Paging); err != nil {
+		errs = append(errs, prefix(err)...)
+	}
+	if r.dec, err = decode.New(p.Response); err != nil {
+		errs = append(errs, prefix(err)...)
+	}
+	if p.StepInfo != nil || len(p.StepCollectorConfigs) > 0 {
+		errs = append(errs, errors.New("properties.stepInfo: nested steps are not supported yet"))
+	}
+	if req.QueryParametersTemplate != "" && req.IsPostPayloadJSON && tf != nil && r.method != http.MethodGet {
+		text := r.windowVars(time.Unix(0, 0), time.Unix(60, 0)).Replace(req.QueryParametersTemplate)
+		text = strings.NewReplacer(varKeyName, "k", varKey, "v").Replace(text)
+		if _, err := jsonBody(text); err != nil {
+			errs = append(errs, fmt.Errorf("properties.request.queryParametersTemplate: not JSON (single quotes allowed): %w", err))
+		}
+	}
+	if r.cp, err = ParseCheckpoint(cfg.Checkpoint); err != nil {
+		errs = append(errs, err)
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, fmt.Errorf("connection %s: %w", cfg.Name, err)
+	}
+	var secrets []string
+	if r.auth != nil {
+		secrets = r.auth.Secrets()
+	}
+	r.client = httpx.New(httpx.Options{
+		HTTP: cfg.HTTP, RetryCount: req.RetryCount, Timeout: time.Duration(req.TimeoutInSeconds) * time.Second,
+		RateLimitQPS: req.RateLimitQPS, Secrets: secrets, Now: cfg.Now, Sleep: cfg.Sleep, Trace: cfg.Trace,
+		Logger: r.log, BaseBackoff: cfg.Backoff,
+	})
+	if cfg.RetryInterval <= 0 {
+		r.cfg.RetryInterval = min(DefaultRetryInterval, r.window)
+	}
+	return r, nil
+}
+
+// Checkpoint returns the last committed checkpoint.
+func (r *Runner) Checkpoint() Checkpoint {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.cp
+}
+
+// FirstWindow is the window a new connection polls first:
+// [now − delay − queryWindowInMin, now − delay), truncated to the second.
+func FirstWindow(conn *resource.Connection, now time.Time) (start, end time.Time) {
+	w := time.Duration(conn.Properties.Request.QueryWindowInMin) * time.Minute
+	if w <= 0 {
+		w = DefaultQueryWindow
+	}
+	d := time.Duration(max(0, conn.Properties.Request.QueryWindowDelayInMin)) * time.Minute
+	end = now.UTC().Add(-d).Truncate(time.Second)
+	return end.Add(-w), end
+}
+
+// next returns the next window and whether it is due at now; when not due,
+// at is when it will be.
+func (r *Runner) next(now time.Time) (start, end time.Time, due bool, at time.Time) {
+	r.mu.Lock()
+	cp := r.cp
+	r.mu.Unlock()
+	if cp.Current != nil {
+		return cp.Current.Start, cp.Current.End, true, now
+	}
+	limit := now.UTC().Add(-r.delay)
+	switch {
+	case cp.Done != nil:
+		start = *cp.Done
+	case !r.cfg.Backfill.IsZero():
+		start = r.cfg.Backfill.UTC()
+	default:
+		start, _ = FirstWindow(r.cfg.Conn, now)
+	}
+	if oldest := limit.Add(-r.cfg.MaxLookback).Truncate(time.Second); start.Before(oldest) {
+		r.log.Warn("skipping data older than the maximum lookback", "from", start, "to", oldest)
+		start = oldest
+	}
+	end = start.Add(r.window)
+	if end.After(limit) {
+		return start, end, false, end.Add(r.delay)
+	}
+	return start, end, true, now
+}
+
+// Run polls due windows until ctx ends, one window at a time, catching up
+// window by window after downtime. It returns nil when ctx ends.
+func (r *Runner) Run(ctx context.Context) error {
+	for {
+		if ctx.Err() != nil {
+			return nil
+		}
+		now := r.cfg.Now()
+		start, end, due, at := r.next(now)
+		if !due {
+			if err := r.cfg.Sleep(ctx, at.Sub(now)); err != nil {
+				return nil
+			}
+			continue
+		}
+		res, err := r.PollWindow(ctx, start, end)
+		if ctx.Err() != nil {
+			return nil
+		}
+		if err != nil && !res.Completed {
+			r.log.Warn("window failed; retrying later", "start", start, "end", end, "class", res.Class, "error", err, "retryIn", r.cfg.RetryInterval)
+			if err := r.cfg.Sleep(ctx, r.cfg.RetryInterval); err != nil {
+				return nil
+			}
+		}
+	}
+}
+
+func classify(err error) string {
+	var he *httpx.Error
+	if errors.As(err, &he) {
+		switch {
+		case he.Status == http.StatusUnauthorized || he.Status == http.StatusForbidden:
+			return ClassAuth
+		case he.Class == httpx.Throttled:
+			return ClassThrottled
+		}
+	}
+	return ClassSource
+}
+
+// PollWindow fetches every page of [start, end) and commits each page with
+// its checkpoint. When the stored checkpoint has this window in progress it
+// resumes at the next page. On a failure the checkpoint stays at the last
+// committed page and the error is returned (also in the result).
+func (r *Runner) PollWindow(ctx context.Context, start, end time.Time) (res WindowResult, err error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	start, end = start.UTC(), end.UTC()
+	res = WindowResult{Start: start, End: end}
+	defer func() {
+		res.Err = err
+		if r.cfg.OnWindow != nil {
+			r.cfg.OnWindow(res)
+		}
+	}()
+	fail := func(class string, e error) (WindowResult, error) {
+		res.Class = class
+		return res, e
+	}
+
+	var cursor []byte
+	pages, events := 0, 0
+	if c := r.cp.Current; c != nil && c.Start.Equal(start) && c.End.Equal(end) {
+		cursor, pages, events = c.Cursor, c.Pages, c.Events
+		res.Resumed = true
+	} else if r.pager.Persistent() {
+		cursor = r.cp.Persistent
+	}
+	pg, err := r.pager.Window(cursor)
+	if err != nil {
+		return fail(ClassPaging, fmt.Errorf("resuming paging: %w", err))
+	}
+	lastURL := ""
+	for {
+		if err := ctx.Err(); err != nil {
+			return fail(ClassSource, err)
+		}
+		preq := pg.Request()
+		hr, err := r.buildRequest(start, end, preq)
+		if err != nil {
+			return fail(ClassSource, err)
+		}
+		hr = hr.WithContext(ctx)
+		if err := r.auth.Apply(hr); err != nil {
+			return fail(ClassAuth, fmt.Errorf("applying auth: %w", err))
+		}
+		resp, err := r.client.Do(hr)
+		if err != nil {
+			return fail(classify(err), fmt.Errorf("fetching page %d: %w", pages+1, err))
+		}
+		lastURL = hr.URL.String()
+		page, err := r.dec.Decode(resp.Body, resp.Header)
+		if err != nil {
+			return fail(ClassSource, fmt.Errorf("decoding page %d: %w", pages+1, err))
+		}
+		r.addOn(page.Events)
+		more, perr := pg.Next(paging.Page{URL: lastURL, Status: resp.Status, Header: resp.Header, Body: page.Body, Events: len(page.Events)})
+		if perr == nil && more && pages+1 >= r.cfg.MaxPages {
+			perr = fmt.Errorf("%w: page cap of %d pages per window reached", paging.ErrLoop, r.cfg.MaxPages)
+		}
+		stop := perr != nil || !more
+		next := r.cp
+		if stop {
+			e := end
+			next.Done, next.Current = &e, nil
+			if r.pager.Persistent() {
+				next.Persistent = pg.Cursor()
+			}
+		} else {
+			next.Current = &WindowState{Start: start, End: end, Pages: pages + 1, Events: events + len(page.Events), Cursor: pg.Cursor()}
+		}
+		cpBytes := next.Marshal()
+		if err := r.cfg.Sink.Commit(ctx, page.Events, cpBytes); err != nil {
+			class := ClassDestination
+			var ec ErrorClasser
+			if errors.As(err, &ec) && ec.ErrorClass() != "" {
+				class = ec.ErrorClass()
+			}
+			return fail(class, fmt.Errorf("committing page %d: %w", pages+1, err))
+		}
+		r.cp = next
+		pages++
+		events += len(page.Events)
+		res.Pages++
+		res.Events += len(page.Events)
+		if stop {
+			res.Completed = true
+			if perr != nil {
+				r.log.Warn("paging stopped the window", "start", start, "end", end, "error", perr)
+				return fail(ClassPaging, fmt.Errorf("paging after page %d: %w", pages, perr))
+			}
+			r.log.Debug("window complete", "start", start, "end", end, "pages", pages, "events", events)
+			return res, nil
+		}
+	}
+}
+
+// addOn adds addOnAttributes to every object event.
+func (r *Runner) addOn(events []any) {
+	attrs := r.cfg.Conn.Properties.AddOnAttributes
+	if len(attrs) == 0 {
+		return
+	}
+	for _, e := range events {
+		m, ok := e.(map[string]any)
+		if !ok {
+			continue
+		}
+		for k, v := range attrs {
+			if v == nil {
+				m[k] = nil
+			} else {
+				m[k] = *v
+			}
+		}
+	}
+}
+
+func sortStrings(s []string) { sort.Strings(s) }
