@@ -26,6 +26,10 @@ func DecodeJSON(data []byte) (any, error) {
 }
 
 func describeJSONError(data []byte, err error) error {
+	if errors.Is(err, io.ErrUnexpectedEOF) {
+		line, col := lineCol(data, len(data))
+		return fmt.Errorf("line %d col %d: unexpected end of JSON", line, col)
+	}
 	var se *json.SyntaxError
 	if errors.As(err, &se) {
 		line, col := lineCol(data, int(se.Offset))
