@@ -147,3 +147,42 @@ func TestPathsMissing(t *testing.T) {
 		t.Error("want an error for a missing path")
 	}
 }
+
+// TestGolden lints testdata/fixtures/* and compares every diagnostic (errors
+// and warnings) with testdata/fixtures/<name>.golden (-update rewrites).
+func TestGolden(t *testing.T) {
+	dirs, err := filepath.Glob(filepath.Join("testdata", "fixtures", "*"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, dir := range dirs {
+		if filepath.Ext(dir) == ".golden" {
+			continue
+		}
+		t.Run(filepath.Base(dir), func(t *testing.T) {
+			rep, err := Paths([]string{dir})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var b strings.Builder
+			for _, d := range rep.Diagnostics {
+				d.File = filepath.ToSlash(d.File)
+				b.WriteString(d.String() + "\n")
+			}
+			golden := dir + ".golden"
+			if *update {
+				if err := os.WriteFile(golden, []byte(b.String()), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatalf("reading golden file: %v (run with -update)", err)
+			}
+			if b.String() != string(want) {
+				t.Errorf("diagnostics differ from %s:\n--- got\n%s--- want\n%s", golden, b.String(), want)
+			}
+		})
+	}
+}

@@ -125,6 +125,8 @@ func TestDecodeErrorsWithPaths(t *testing.T) {
 			Warning, "$.properties.request.retryCount", "number written as a string"},
 		{"unknown key", `{"kind":"RestApiPoller","properties":{"request":{"bogus":1}}}`,
 			Warning, "$.properties.request.bogus", `unknown key "bogus"`},
+		{"typo suggestion", `{"kind":"RestApiPoller","properties":{"paging":{"linkHeaderRelName":"next"}}}`,
+			Warning, "$.properties.paging.linkHeaderRelName", `did you mean "linkHeaderRelLinkName"?`},
 		{"duplicate key by case", `{"kind":"RestApiPoller","properties":{"request":{"rateLimitQPS":1,"rateLimitQps":2}}}`,
 			Warning, "$.properties.request.rateLimitQps", "repeats"},
 		{"array element path", `[{"kind":"RestApiPoller","properties":{}},{"kind":"RestApiPoller","properties":{"response":{"eventsJsonPaths":[1,{}]}}}]`,

@@ -44,6 +44,13 @@ var knownKeys = map[reflect.Type]map[string]bool{
 	reflect.TypeFor[NextStep](): {"maxparallelism": true},
 }
 
+// unsupportedKeys lists keys seen in production connectors whose meaning
+// is undocumented; Codeless keeps them but does not act on them.
+var unsupportedKeys = map[reflect.Type]map[string]bool{
+	reflect.TypeFor[Paging](): {"offsetendparaname": true, "condition": true, "tokentransform": true,
+		"isnextpagetokenrelativeurl": true, "step": true, "maxoffsetpath": true},
+}
+
 // lenientTypes are filled without type errors or unknown-key warnings: their
 // raw Fields map holds everything and type-specific code reads it.
 var lenientTypes = map[reflect.Type]bool{
@@ -252,8 +259,14 @@ func (f *filler) fillStruct(dst reflect.Value, o *object, path string, lenient b
 		fold := strings.ToLower(key)
 		idx, ok := si.fields[fold]
 		if !ok {
-			if !lenient && !knownKeys[t][fold] {
-				f.d.warnf(kp, "unknown key %q (kept, not used by Codeless)", k)
+			if !lenient && unsupportedKeys[t][fold] {
+				f.d.warnf(kp, "key %q is undocumented and not supported by Codeless (kept)", k)
+			} else if !lenient && !knownKeys[t][fold] {
+				if near := nearest(fold, t); near != "" {
+					f.d.warnf(kp, "unknown key %q (kept, not used by Codeless); did you mean %q?", k, near)
+				} else {
+					f.d.warnf(kp, "unknown key %q (kept, not used by Codeless)", k)
+				}
 			}
 			continue
 		}
@@ -266,4 +279,47 @@ func (f *filler) fillStruct(dst reflect.Value, o *object, path string, lenient b
 	if si.rawFields >= 0 {
 		dst.Field(si.rawFields).Set(reflect.ValueOf(plain(o)))
 	}
+}
+
+// nearest returns the json name of t's field closest to key (folded) when
+// it is a likely typo (edit distance at most 2, or 4 for keys of 12+ characters).
+func nearest(key string, t reflect.Type) string {
+	best, bestD := "", 3
+	if len(key) >= 12 {
+		bestD = 5
+	}
+	for i := 0; i < t.NumField(); i++ {
+		name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
+		if name == "" || name == "-" {
+			continue
+		}
+		if d := editDistance(key, strings.ToLower(name)); d < bestD {
+			best, bestD = name, d
+		}
+	}
+	return best
+}
+
+// editDistance is the Levenshtein distance of two short strings.
+func editDistance(a, b string) int {
+	if len(a) > 64 || len(b) > 64 {
+		return 99
+	}
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
 }
