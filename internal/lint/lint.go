@@ -5,7 +5,9 @@
 // of one connector — the files of one folder — against each other: stream
 // names between connection and DCR, connection and definition names, DCR
 // output tables and table files, and the schema a DCR transform produces
-// against the table it writes to.
+// against the table it writes to. JSONPaths and queryTimeFormat values are
+// compiled with the poller's own compilers (internal/jsonpath,
+// internal/timefmt).
 //
 // It does not resolve ARM expressions or {{placeholders}} (those values are
 // checked at deploy/connect time and reported as warnings here), does not
@@ -88,6 +90,9 @@ func Run(paths []string, opt Options) (*Report, error) {
 		set, ds := resource.DecodeFile(f, data)
 		rep.Diagnostics = append(rep.Diagnostics, ds...)
 		rep.Diagnostics = append(rep.Diagnostics, set.Validate()...)
+		for _, c := range set.Connections {
+			rep.Diagnostics = append(rep.Diagnostics, checkSyntax(c)...)
+		}
 		rep.Resources += set.Len()
 		g := group(f)
 		if groups[g] == nil {

@@ -85,6 +85,12 @@ func TestPaths(t *testing.T) {
 			errors: []string{`c/poll.json: $.properties.request.queryWindowInMin: expected a number, got "five"`, "c/poll.json: $.properties.request.retryCount: must be 1..6"},
 		},
 		{
+			name: "JSONPath and time format compiled",
+			files: map[string]string{"c/poll.json": strings.Replace(strings.Replace(okPoller, `"$.items"`, `"$.items[?(@.a == )]"`, 1),
+				`"queryWindowInMin":5`, `"queryWindowInMin":5,"queryTimeFormat":"yyyy-MM-dd'T"`, 1)},
+			errors: []string{"c/poll.json: $.properties.request.queryTimeFormat: invalid queryTimeFormat", "c/poll.json: $.properties.response.eventsJsonPaths[0]: invalid JSONPath"},
+		},
+		{
 			name:     "unresolved expressions are warnings",
 			files:    map[string]string{"c/poll.json": strings.Replace(okPoller, `"queryWindowInMin":5`, `"queryWindowInMin":"[[parameters('w')]"`, 1)},
 			warnings: 1,

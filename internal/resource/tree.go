@@ -240,3 +240,7 @@ func isIdent(s string) bool {
 	}
 	return true
 }
+
+// ChildPath appends an object key to a JSON path the way diagnostics spell
+// it: ".key" for identifiers, "['key']" otherwise.
+func ChildPath(path, key string) string { return childPath(path, key) }
