@@ -134,7 +134,7 @@ func (b *batch) Commit() error {
 			}
 		}
 		for _, k := range b.cpOrder {
-			if _, err := conn.ExecContext(b.ctx, b.db.q(`INSERT OR REPLACE INTO codeless.checkpoints VALUES (?, ?)`), k, b.checkpoints[k]); err != nil {
+			if err := b.db.upsert(b.ctx, conn, "checkpoints", k, b.checkpoints[k]); err != nil {
 				return fmt.Errorf("checkpoint %q: %w", k, err)
 			}
 		}

@@ -102,7 +102,7 @@ func (d *DB) GetCheckpoint(ctx context.Context, key string) ([]byte, error) {
 
 // PutCheckpoint implements store.State (outside any batch).
 func (d *DB) PutCheckpoint(ctx context.Context, key string, value []byte) error {
-	return d.putBlob(ctx, "checkpoint", `INSERT OR REPLACE INTO codeless.checkpoints VALUES (?, ?)`, key, value)
+	return d.putBlob(ctx, "checkpoint", "checkpoints", key, value)
 }
 
 // DeleteCheckpoint implements store.State; a missing key is ErrNotFound.
@@ -117,7 +117,7 @@ func (d *DB) GetKV(ctx context.Context, key string) ([]byte, error) {
 
 // PutKV implements store.State.
 func (d *DB) PutKV(ctx context.Context, key string, value []byte) error {
-	return d.putBlob(ctx, "key", `INSERT OR REPLACE INTO codeless.kv VALUES (?, ?)`, key, value)
+	return d.putBlob(ctx, "key", "kv", key, value)
 }
 
 func (d *DB) getBlob(ctx context.Context, what, q, key string) ([]byte, error) {
@@ -138,7 +138,23 @@ func (d *DB) getBlob(ctx context.Context, what, q, key string) ([]byte, error) {
 	return v, nil
 }
 
-func (d *DB) putBlob(ctx context.Context, what, q, key string, value []byte) error {
+// upsert sets key to value in codeless.checkpoints or codeless.kv. An
+// UPDATE that falls back to INSERT measured several times cheaper than
+// INSERT OR REPLACE on DuckDB 1.5 (no index delete+insert when the key
+// exists, which is the common case for checkpoints).
+func (d *DB) upsert(ctx context.Context, conn *sql.Conn, table, key string, value []byte) error {
+	res, err := conn.ExecContext(ctx, d.q(`UPDATE codeless.`+table+` SET value = ? WHERE key = ?`), value, key)
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err != nil || n > 0 {
+		return err
+	}
+	_, err = conn.ExecContext(ctx, d.q(`INSERT INTO codeless.`+table+` VALUES (?, ?)`), key, value)
+	return err
+}
+
+func (d *DB) putBlob(ctx context.Context, what, table, key string, value []byte) error {
 	if key == "" {
 		return fmt.Errorf("put %s: empty key", what)
 	}
@@ -146,8 +162,7 @@ func (d *DB) putBlob(ctx context.Context, what, q, key string, value []byte) err
 		value = []byte{}
 	}
 	err := d.withWriteTx(ctx, func(conn *sql.Conn) error {
-		_, err := conn.ExecContext(ctx, d.q(q), key, value)
-		return err
+		return d.upsert(ctx, conn, table, key, value)
 	}, nil)
 	if err != nil {
 		return fmt.Errorf("put %s %q: %w", what, key, err)
