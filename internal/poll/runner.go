@@ -104,6 +104,9 @@ type Runner struct {
 
 	mu sync.Mutex // one window in flight
 	cp Checkpoint
+	// first pins the start of the first window of a new connection so that
+	// a failed first window is retried as is, not moved with the clock.
+	first time.Time
 }
 
 // prefix puts "properties." in front of every error of a joined error.
@@ -268,7 +271,10 @@ func (r *Runner) next(now time.Time) (start, end time.Time, due bool, at time.Ti
 	case !r.cfg.Backfill.IsZero():
 		start = r.cfg.Backfill.UTC()
 	default:
-		start, _ = FirstWindow(r.cfg.Conn, now)
+		if r.first.IsZero() {
+			r.first, _ = FirstWindow(r.cfg.Conn, now)
+		}
+		start = r.first
 	}
 	if oldest := limit.Add(-r.cfg.MaxLookback).Truncate(time.Second); start.Before(oldest) {
 		r.log.Warn("skipping data older than the maximum lookback", "from", start, "to", oldest)
