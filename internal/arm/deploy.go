@@ -1162,10 +1162,17 @@ func (d *deployer) nestedDeployment(n *node, body map[string]any, innerTemplate 
 }
 
 // resourceIDFor computes the id of a resource from its type and full name.
+// A name with more segments than the type allows is an error. A name with
+// fewer is accepted (solutions declare workspace tables as just "T_CL"
+// inside content templates); its id is then the type followed by the name.
 func resourceIDFor(ctx *Context, typ, name, scope string) (string, error) {
 	seg, err := typedSegments(typ, []string{name})
 	if err != nil {
-		return "", fmt.Errorf("name %q does not fit type %q: %w", name, typ, err)
+		ts := strings.Split(strings.Trim(typ, "/"), "/")
+		if len(ts) < 2 || len(strings.Split(name, "/")) >= len(ts)-1 {
+			return "", fmt.Errorf("name %q does not fit type %q: %w", name, typ, err)
+		}
+		seg = strings.Trim(typ, "/") + "/" + name
 	}
 	if scope != "" {
 		return strings.TrimRight(scope, "/") + "/providers/" + seg, nil

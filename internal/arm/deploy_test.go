@@ -203,7 +203,7 @@ func TestDeployErrorsAreCollected(t *testing.T) {
 	    {"type": "Microsoft.Insights/dataCollectionRules", "apiVersion": "x", "name": "a", "properties": {"p": "[nosuch('x')]"}},
 	    {"type": "Microsoft.Insights/dataCollectionRules", "apiVersion": "x", "name": "b", "properties": {"q": ["ok", "[parameters('missing')]"]}},
 	    {"type": "Microsoft.Insights/dataCollectionRules", "apiVersion": "x", "name": "c", "dependsOn": ["nothere"]},
-	    {"type": "Microsoft.Insights/dataCollectionRules", "apiVersion": "x", "name": "x/y"},
+	    {"type": "Microsoft.OperationalInsights/workspaces/tables", "apiVersion": "x", "name": "x/y/z"},
 	    {"type": "Microsoft.Insights/dataCollectionRules", "apiVersion": "x", "name": "d", "copy": {"name": "l", "count": "[add(1000, 1)]"}}
 	  ]
 	}`
@@ -217,7 +217,7 @@ func TestDeployErrorsAreCollected(t *testing.T) {
 		`resources[1].properties.q[1] (resource b):`,
 		`parameter "missing" is not defined`,
 		`resources[2].dependsOn[0] (resource c): "nothere" is not a resource`,
-		`resources[3].name (resource x/y): name "x/y" does not fit type`,
+		`resources[3].name (resource x/y/z): name "x/y/z" does not fit type`,
 		`resources[4].copy.count: copy count 1001`,
 	} {
 		if !strings.Contains(msg, want) {
