@@ -153,17 +153,23 @@ func TestNewErrors(t *testing.T) {
 	}{
 		{"unresolved mustache", func(c *resource.Connection) { c.Properties.Request.APIEndpoint = "{{BaseUrl}}/api" },
 			[]string{`properties.request.apiEndpoint: unresolved placeholder "{{BaseUrl}}"`}},
-		{"unresolved ARM", func(c *resource.Connection) { c.Properties.Auth = resource.Auth{Type: "Basic", UserName: "[[parameters('user')]", Password: "p"} },
+		{"unresolved ARM", func(c *resource.Connection) {
+			c.Properties.Auth = resource.Auth{Type: "Basic", UserName: "[[parameters('user')]", Password: "p"}
+		},
 			[]string{`properties.auth.userName: unresolved placeholder "[[parameters('user')]"`}},
 		{"plain ARM expression", func(c *resource.Connection) {
 			c.Properties.Request.Headers = map[string]string{"X-Key": "[parameters('k')]"}
 		}, []string{`properties.request.headers.X-Key: unresolved placeholder "[parameters('k')]"`}},
-		{"step placeholder at the root", func(c *resource.Connection) { c.Properties.Request.APIEndpoint = "https://x/networks/$networkId$/clients" },
+		{"step placeholder at the root", func(c *resource.Connection) {
+			c.Properties.Request.APIEndpoint = "https://x/networks/$networkId$/clients"
+		},
 			[]string{`properties.request.apiEndpoint: unresolved placeholder "$networkId$"`}},
 		{"query parameter", func(c *resource.Connection) {
 			c.Properties.Request.QueryParameters = map[string]any{"tenant": "{{tenantId}}"}
 		}, []string{`properties.request.queryParameters.tenant: unresolved placeholder "{{tenantId}}"`}},
-		{"addOnAttributes", func(c *resource.Connection) { c.Properties.AddOnAttributes = map[string]*string{"Tenant": sp("{{tenant}}")} },
+		{"addOnAttributes", func(c *resource.Connection) {
+			c.Properties.AddOnAttributes = map[string]*string{"Tenant": sp("{{tenant}}")}
+		},
 			[]string{`properties.addOnAttributes.Tenant: unresolved placeholder`}},
 		{"several at once", func(c *resource.Connection) {
 			c.Properties.Request.HTTPMethod = "PATCH"
@@ -250,4 +256,3 @@ func TestFirstWindow(t *testing.T) {
 		t.Fatalf("default window %v - %v", s, e)
 	}
 }
-

@@ -455,4 +455,3 @@ func TestSchedule(t *testing.T) {
 		t.Fatalf("first window %v-%v due=%v", start, end, due)
 	}
 }
-
