@@ -376,6 +376,22 @@ func FuzzDecode(f *testing.F) {
 		}
 		_ = set.Validate()
 		_ = CrossCheck(set)
+		var metas []Meta
+		for _, c := range set.Connections {
+			metas = append(metas, c.Meta)
+		}
+		for _, r := range set.DCRs {
+			metas = append(metas, r.Meta)
+		}
+		for _, tb := range set.Tables {
+			metas = append(metas, tb.Meta)
+		}
+		metas = append(metas, set.Others...)
+		for _, m := range metas {
+			if !json.Valid(m.Raw) {
+				t.Fatalf("resource at %s: Raw is not valid JSON: %q", m.Path, m.Raw)
+			}
+		}
 		for _, d := range ds {
 			if d.Path == "" || d.Message == "" {
 				t.Fatalf("diagnostic without path or message: %+v", d)
