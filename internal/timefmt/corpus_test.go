@@ -1,0 +1,83 @@
+package timefmt
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func corpusDir(t *testing.T) string {
+	t.Helper()
+	dir, _ := os.Getwd()
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			break
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			t.Skip("corpus: repository root (go.mod) not found")
+		}
+		dir = parent
+	}
+	c := filepath.Join(dir, "..", "shared", "corpus", "azure-sentinel")
+	if _, err := os.Stat(c); err != nil {
+		t.Skipf("corpus not present at %s; it holds the Azure-Sentinel connector files", c)
+	}
+	return c
+}
+
+func collect(v any, out *[]string) {
+	switch x := v.(type) {
+	case map[string]any:
+		for k, e := range x {
+			if strings.EqualFold(strings.TrimSpace(k), "queryTimeFormat") {
+				if s, ok := e.(string); ok {
+					*out = append(*out, s)
+				}
+			}
+			collect(e, out)
+		}
+	case []any:
+		for _, e := range x {
+			collect(e, out)
+		}
+	}
+}
+
+// TestCorpusFilesFormats compiles every queryTimeFormat in the corpus and checks
+// that each renders the reference instant without leaving a letter that is
+// a .NET specifier unexpanded.
+func TestCorpusFilesFormats(t *testing.T) {
+	dir := corpusDir(t)
+	var formats []string
+	filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(path, ".json") {
+			return err
+		}
+		b, _ := os.ReadFile(path)
+		var doc any
+		if json.Unmarshal(b, &doc) == nil {
+			collect(doc, &formats)
+		}
+		return nil
+	})
+	if len(formats) < 50 {
+		t.Fatalf("only %d queryTimeFormat values found; walker broken?", len(formats))
+	}
+	for _, f := range formats {
+		if strings.Contains(f, "[[") || strings.Contains(f, "{{") {
+			continue
+		}
+		fm, err := Compile(f)
+		if err != nil {
+			t.Errorf("%q: %v", f, err)
+			continue
+		}
+		out := fm.Format(ref)
+		if strings.ContainsAny(out, "yMdHhmsf") {
+			t.Errorf("%q rendered %q with an unexpanded specifier", f, out)
+		}
+	}
+}
