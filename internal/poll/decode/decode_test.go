@@ -159,3 +159,69 @@ func BenchmarkDecode(b *testing.B) {
 		}
 	}
 }
+
+// TestFastMatchesStd checks the fastjson path against encoding/json.
+func TestFastMatchesStd(t *testing.T) {
+	docs := []string{
+		`[{"a":1,"b":-2.5,"c":"x\u00e9\n","d":[true,false,null],"e":{"f":{}},"g":[]}]`,
+		`{"n":9007199254740993,"big":1e400,"neg":-0,"exp":1E2,"s":"\ud83d\ude00"}`,
+		`"just a string"`, `42`, `null`, ` [ ] `,
+	}
+	for _, d := range docs {
+		fast, ok := parseFast([]byte(d))
+		if !ok {
+			t.Fatalf("fast parser rejected %s", d)
+		}
+		std, err := parseStd([]byte(d))
+		if err != nil {
+			t.Fatal(err)
+		}
+		fb, _ := json.Marshal(fast)
+		sb, _ := json.Marshal(std)
+		if string(fb) != string(sb) {
+			t.Errorf("%s: fast %s, std %s", d, fb, sb)
+		}
+	}
+}
+
+func FuzzFastMatchesStd(f *testing.F) {
+	for _, s := range []string{`[]`, `{"a":1}`, `[1e400]`, `"x"`, `[`, `{"a":[1,2,{"b":null}]}`, `-0.0`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		fast, ok := parseFast(b)
+		std, err := parseStd(b)
+		if !ok {
+			return // invalid for fastjson; std gives the error message
+		}
+		if err != nil {
+			// fastjson accepts a few inputs encoding/json rejects (for
+			// example invalid UTF-8); both must at least not panic.
+			return
+		}
+		fb, _ := json.Marshal(fast)
+		sb, _ := json.Marshal(std)
+		if string(fb) != string(sb) {
+			t.Fatalf("%q: fast %s, std %s", b, fb, sb)
+		}
+	})
+}
+
+func BenchmarkParseStd(b *testing.B) {
+	var sb strings.Builder
+	sb.WriteByte('[')
+	for i := range 1000 {
+		if i > 0 {
+			sb.WriteByte(',')
+		}
+		sb.WriteString(`{"id":"evt-123456","eventType":"Alert","ts":"2024-01-02T03:04:05Z","srcIp":"10.0.0.1","destIp":"10.0.0.2","protocol":"TCP","priority":"3","message":"something happened here","fileSizeBytes":12345,"deviceMac":"00:11:22:33:44:55"}`)
+	}
+	sb.WriteByte(']')
+	body := []byte(sb.String())
+	b.SetBytes(int64(len(body)))
+	for b.Loop() {
+		if _, err := parseStd(body); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
