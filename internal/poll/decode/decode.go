@@ -8,7 +8,8 @@
 // an eventsJsonPaths entry selects that is an array contributes its elements;
 // any other non-null value is one event. Numbers follow the schema package's
 // dynamic conventions (int64 when integral and in range, else float64).
-// Parsing uses fastjson (about 2x encoding/json into maps here, see
+// Parsing uses fastjson (1.3-2x encoding/json into maps on the shared build
+// machine, see
 // BenchmarkDecode vs BenchmarkParseStd) and falls back to encoding/json only
 // to produce a positioned error for invalid input.
 // Not yet: CSV, XML, jsonlines, deflate/multi-gzip, convertChildPropertiesToArray,
