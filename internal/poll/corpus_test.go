@@ -2,8 +2,8 @@ package poll
 
 import (
 	"encoding/json"
-	"os"
 	"net/url"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
