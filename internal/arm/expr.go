@@ -29,7 +29,8 @@ type StringLit struct {
 // NumberLit is an integer or decimal literal.
 type NumberLit struct {
 	P     int
-	Value any // int64 or float64
+	Value any    // int64 or float64
+	Text  string // as written
 }
 
 // Call is a function call; Name keeps the spelling of the source.
@@ -60,7 +61,12 @@ func (e *Member) Pos() int    { return e.P }
 func (e *Index) Pos() int     { return e.P }
 
 func (e *StringLit) String() string { return "'" + strings.ReplaceAll(e.Value, "'", "''") + "'" }
-func (e *NumberLit) String() string { return fmt.Sprint(e.Value) }
+func (e *NumberLit) String() string {
+	if e.Text != "" {
+		return e.Text
+	}
+	return fmt.Sprint(e.Value)
+}
 func (e *Call) String() string {
 	parts := make([]string, len(e.Args))
 	for i, a := range e.Args {
@@ -126,12 +132,20 @@ func ParseExpr(s string) (Expr, error) {
 	if p.tok.kind != tokEOF {
 		return nil, p.errf("unexpected %s after the end of the expression", p.tok.describe())
 	}
-	if _, ok := e.(*Call); !ok {
-		if _, ok := e.(*Member); !ok {
-			if _, ok := e.(*Index); !ok {
-				return nil, &ExprError{Pos: e.Pos(), Msg: "an expression must start with a function call"}
-			}
+	base := e
+	for {
+		if m, ok := base.(*Member); ok {
+			base = m.X
+			continue
 		}
+		if ix, ok := base.(*Index); ok {
+			base = ix.X
+			continue
+		}
+		break
+	}
+	if _, ok := base.(*Call); !ok {
+		return nil, &ExprError{Pos: base.Pos(), Msg: "an expression must start with a function call"}
 	}
 	return e, nil
 }
@@ -268,8 +282,15 @@ func (p *parser) next() {
 			p.i = j
 		case (c >= '0' && c <= '9') || c == '-' || c == '+':
 			j := p.i + 1
-			for j < len(p.src) && ((p.src[j] >= '0' && p.src[j] <= '9') || p.src[j] == '.') {
+			isDigit := func(k int) bool { return k < len(p.src) && p.src[k] >= '0' && p.src[k] <= '9' }
+			for isDigit(j) {
 				j++
+			}
+			if j < len(p.src) && p.src[j] == '.' && isDigit(j+1) {
+				j++
+				for isDigit(j) {
+					j++
+				}
 			}
 			p.tok = token{kind: tokNumber, text: p.src[p.i:j], pos: pos}
 			p.i = j
@@ -298,7 +319,7 @@ func (p *parser) parseExpr() (Expr, error) {
 		if err != nil {
 			return nil, &ExprError{Pos: t.pos, Msg: fmt.Sprintf("invalid number %q", t.text)}
 		}
-		e = &NumberLit{P: t.pos, Value: n}
+		e = &NumberLit{P: t.pos, Value: n, Text: t.text}
 		p.next()
 	case tokIdent:
 		p.next()

@@ -66,6 +66,19 @@ func ResolvePlaceholders(v any, params map[string]any, opts PlaceholderOptions) 
 	for k, val := range params {
 		p[k] = Normalize(deepCopy(val))
 	}
+	// {{dataCollectionEndpoint}} and {{dataCollectionRuleImmutableId}} are
+	// the members of the connect-time dcrConfig when not given directly.
+	if cfg, ok := lookupCI(p, "dcrConfig"); ok {
+		if cm, ok := cfg.(map[string]any); ok {
+			for _, k := range []string{"dataCollectionEndpoint", "dataCollectionRuleImmutableId"} {
+				if _, given := lookupCI(p, k); !given {
+					if v, ok := lookupCI(cm, k); ok {
+						p[k] = v
+					}
+				}
+			}
+		}
+	}
 	if opts.Lenient {
 		dce := opts.DataCollectionEndpoint
 		if dce == "" {
