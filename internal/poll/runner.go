@@ -102,8 +102,9 @@ type Runner struct {
 	window   time.Duration
 	delay    time.Duration
 
-	mu sync.Mutex // one window in flight
-	cp Checkpoint
+	inflight sync.Mutex // one window in flight
+	mu       sync.Mutex // guards cp
+	cp       Checkpoint
 	// first pins the start of the first window of a new connection so that
 	// a failed first window is retried as is, not moved with the clock.
 	first time.Time
@@ -333,8 +334,8 @@ func classify(err error) string {
 // resumes at the next page. On a failure the checkpoint stays at the last
 // committed page and the error is returned (also in the result).
 func (r *Runner) PollWindow(ctx context.Context, start, end time.Time) (res WindowResult, err error) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
+	r.inflight.Lock()
+	defer r.inflight.Unlock()
 	start, end = start.UTC(), end.UTC()
 	res = WindowResult{Start: start, End: end}
 	defer func() {
@@ -350,11 +351,12 @@ func (r *Runner) PollWindow(ctx context.Context, start, end time.Time) (res Wind
 
 	var cursor []byte
 	pages, events := 0, 0
-	if c := r.cp.Current; c != nil && c.Start.Equal(start) && c.End.Equal(end) {
+	cur := r.Checkpoint()
+	if c := cur.Current; c != nil && c.Start.Equal(start) && c.End.Equal(end) {
 		cursor, pages, events = c.Cursor, c.Pages, c.Events
 		res.Resumed = true
 	} else if r.pager.Persistent() {
-		cursor = r.cp.Persistent
+		cursor = cur.Persistent
 	}
 	pg, err := r.pager.Window(cursor)
 	if err != nil {
@@ -389,7 +391,7 @@ func (r *Runner) PollWindow(ctx context.Context, start, end time.Time) (res Wind
 			perr = fmt.Errorf("%w: page cap of %d pages per window reached", paging.ErrLoop, r.cfg.MaxPages)
 		}
 		stop := perr != nil || !more
-		next := r.cp
+		next := r.Checkpoint()
 		if stop {
 			e := end
 			next.Done, next.Current = &e, nil
@@ -408,7 +410,9 @@ func (r *Runner) PollWindow(ctx context.Context, start, end time.Time) (res Wind
 			}
 			return fail(class, fmt.Errorf("committing page %d: %w", pages+1, err))
 		}
+		r.mu.Lock()
 		r.cp = next
+		r.mu.Unlock()
 		pages++
 		events += len(page.Events)
 		res.Pages++

@@ -455,3 +455,44 @@ func TestSchedule(t *testing.T) {
 		t.Fatalf("first window %v-%v due=%v", start, end, due)
 	}
 }
+
+func TestAPIKeyAuthAndCheckpointReadableDuringWindow(t *testing.T) {
+	var r *Runner
+	var seen []Checkpoint
+	var mu sync.Mutex
+	m := mockapi.New(mockapi.Config{Origin: T0.Add(-time.Hour), PageSize: 10,
+		Auth:      mockapi.Auth{Type: "APIKey", HeaderName: "X-Api-Key", HeaderValue: "K3Y"},
+		PageDelay: time.Second,
+		Sleep: func(ctx context.Context, d time.Duration) error {
+			// Health readers must not block on a window in flight.
+			mu.Lock()
+			seen = append(seen, r.Checkpoint())
+			mu.Unlock()
+			return nil
+		}})
+	srv := httptest.NewServer(m)
+	defer srv.Close()
+	c := demoConn(srv.URL)
+	c.Properties.Auth = resource.Auth{Type: "APIKey", APIKey: "K3Y", APIKeyName: sp("X-Api-Key")}
+	sink := &memSink{}
+	clk := &fakeClock{now: T0}
+	var err error
+	r, err = New(Config{Conn: c, Sink: sink, Now: clk.Now, Sleep: clk.Sleep})
+	if err != nil {
+		t.Fatal(err)
+	}
+	start, end := T0.Add(-5*time.Minute), T0
+	res, err := r.PollWindow(context.Background(), start, end)
+	if err != nil || res.Pages != 3 || res.Events != 30 {
+		t.Fatalf("res %+v err %v", res, err)
+	}
+	assertExactlyOnce(t, sink.ids(t), m.Expected(start, end))
+	if len(seen) != 3 || seen[0].Current != nil || seen[1].Current == nil || seen[1].Current.Pages != 1 || seen[2].Current.Pages != 2 {
+		t.Fatalf("checkpoints seen during the window: %+v", seen)
+	}
+	for _, rq := range m.Requests() {
+		if rq.Header.Get("X-Api-Key") != "K3Y" || rq.Header.Get("Authorization") != "" {
+			t.Fatalf("request headers %v", rq.Header)
+		}
+	}
+}
