@@ -1,0 +1,160 @@
+package check
+
+import (
+	"github.com/codeless/codeless/internal/kql/syntax"
+	"github.com/codeless/codeless/internal/schema"
+)
+
+// Expr is a typed, resolved scalar expression.
+type Expr interface {
+	Type() schema.Type
+	Span() syntax.Span
+}
+
+// Column reads input column Index of the stage's input row.
+type Column struct {
+	Index int
+	Name  string
+	T     schema.Type
+	Sp    syntax.Span
+}
+
+// Const is a constant of type T (Value follows the schema conventions; nil
+// is a typed null; strings are never nil).
+type Const struct {
+	Value any
+	T     schema.Type
+	Sp    syntax.Span
+}
+
+// Call applies a scalar function or operator. Fn is the canonical name:
+// function names ("tostring", "iff", ...) and operator names ("==", "!=",
+// "<", "and", "or", "+", "-", "*", "/", "%", "neg", "has", "!has",
+// "contains_cs", "matches regex", "in", "!in", "in~", "!in~", "has_any",
+// "has_all", "between", "!between", "getprop" (x, const key), "index"
+// (x, i)). "now" has no arguments; "ago" takes a timespan.
+type Call struct {
+	Fn   string
+	Args []Expr
+	T    schema.Type
+	Sp   syntax.Span
+}
+
+// Type implementations.
+func (c *Column) Type() schema.Type { return c.T }
+func (c *Const) Type() schema.Type  { return c.T }
+func (c *Call) Type() schema.Type   { return c.T }
+
+// Span implementations.
+func (c *Column) Span() syntax.Span { return c.Sp }
+func (c *Const) Span() syntax.Span  { return c.Sp }
+func (c *Call) Span() syntax.Span   { return c.Sp }
+
+// Stage is one pipe stage of a checked query. Each stage reads rows of the
+// previous stage's Out (or the input) and produces rows of its own Out.
+type Stage interface {
+	Out() schema.Schema
+	Span() syntax.Span
+	OpName() string
+}
+
+// Base carries the output schema and position of a stage.
+type Base struct {
+	Schema schema.Schema
+	Sp     syntax.Span
+	Op     string
+}
+
+// Out returns the stage's output schema.
+func (b *Base) Out() schema.Schema { return b.Schema }
+
+// Span returns the operator's source span.
+func (b *Base) Span() syntax.Span { return b.Sp }
+
+// OpName returns the KQL operator the stage came from.
+func (b *Base) OpName() string { return b.Op }
+
+// Filter keeps rows whose Pred is true (where).
+type Filter struct {
+	Base
+	Pred Expr
+}
+
+// Project computes each output column from the input row (project,
+// extend, project-rename, project-away, project-keep, project-reorder).
+type Project struct {
+	Base
+	Cols []Expr
+}
+
+// MvExpand expands dynamic arrays/bags in columns Cols (lockstep).
+type MvExpand struct {
+	Base
+	Cols      []int         // input column indexes to expand (output keeps positions)
+	Types     []schema.Type // per expanded column: the "to typeof" type, or dynamic
+	Limit     int64
+	BagArray  bool // kind=array: bags expand to [key, value]
+	ItemIndex int  // output index of with_itemindex column, or -1
+}
+
+// Aggregate is one aggregation call.
+type Aggregate struct {
+	Fn   string // count, countif, sum, min, max, avg, dcount, make_list, make_set, take_any, arg_max, arg_min
+	Args []Expr
+	T    schema.Type
+	Sp   syntax.Span
+}
+
+// Summarize groups by keys and aggregates. Output: keys then aggregates.
+type Summarize struct {
+	Base
+	Keys []Expr
+	Aggs []*Aggregate
+}
+
+// SortKey orders rows.
+type SortKey struct {
+	Expr       Expr
+	Desc       bool
+	NullsFirst bool
+}
+
+// Sort orders rows (sort/order by).
+type Sort struct {
+	Base
+	Keys []SortKey
+}
+
+// Take keeps the first N rows (take/limit).
+type Take struct {
+	Base
+	N int64
+}
+
+// Top is sort + take.
+type Top struct {
+	Base
+	N    int64
+	Keys []SortKey
+}
+
+// Count replaces the rows by one row with the row count (column Count).
+type Count struct {
+	Base
+}
+
+// Distinct keeps distinct combinations of Cols.
+type Distinct struct {
+	Base
+	Cols []Expr
+}
+
+// Query is a checked query: the source, the stages and the result schema.
+type Query struct {
+	Table  string        // source table name ("" for print/datatable)
+	Input  schema.Schema // columns of the source
+	Rows   [][]Expr      // constant source rows for print/datatable (nil otherwise)
+	Stages []Stage
+	Output schema.Schema
+	Render string // render chart kind, "" when none
+}
