@@ -209,6 +209,7 @@ type deployer struct {
 	paramDecl  map[string]map[string]any // lower name → declaration
 	paramName  map[string]string         // lower → declared spelling
 	provided   map[string]any            // lower → value
+	givenNames map[string]bool           // names as the caller spelled them
 	paramVal   map[string]any
 	paramState map[string]state
 
@@ -245,8 +246,10 @@ func newDeployer(tmpl map[string]any, params map[string]any, env Env, prefix str
 	}
 	d.ctx.lookupParam = d.resolveParam
 	d.ctx.lookupVar = d.resolveVar
+	d.givenNames = map[string]bool{}
 	for k, v := range params {
 		d.provided[strings.ToLower(k)] = v
+		d.givenNames[k] = true
 	}
 	return d
 }
@@ -276,11 +279,8 @@ func (d *deployer) run() *Result {
 	}
 	d.loadParameters()
 	d.loadVariables()
-	if _, ok := lookupCI(d.tmpl, "functions"); ok {
-		// User-defined functions are only an error when called; their names
-		// are namespaced ("ns.fn") and the parser rejects them with a position.
-		_ = ok
-	}
+	// User-defined functions ("functions") are not supported: a call to one
+	// ("ns.fn(...)") fails with its position when it is evaluated.
 	nodes := d.loadResources()
 	ordered := d.order(nodes)
 	outputs := d.outputs()
@@ -331,9 +331,9 @@ func (d *deployer) loadParameters() {
 		}
 	}
 	var unknown []string
-	for lower := range d.provided {
-		if _, ok := d.paramDecl[lower]; !ok {
-			unknown = append(unknown, lower)
+	for k := range d.givenNames {
+		if _, ok := d.paramDecl[strings.ToLower(k)]; !ok {
+			unknown = append(unknown, k)
 		}
 	}
 	sort.Strings(unknown)
@@ -1145,18 +1145,19 @@ func (d *deployer) nestedDeployment(n *node, body map[string]any, innerTemplate 
 		return nil
 	}
 	var out []*node
-	for i, r := range res.Resources {
-		in := &node{Resource: r, index: base, path: r.Path}
+	for _, r := range res.Resources {
 		// Inner resources keep their inner order and wait for whatever the
-		// deployment waits for.
-		in.deps = append([]string{}, r.DependsOn...)
-		in.parents = []string{n.ID}
-		_ = i
+		// deployment waits for (added in resolveDeps).
+		in := &node{Resource: r, index: base, path: r.Path, parents: []string{n.ID}}
 		out = append(out, in)
 		n.inner = append(n.inner, r.ID)
 	}
-	if len(out) > 0 {
-		n.Body["outputs"] = res.Outputs
+	n.Body["outputs"] = res.Outputs
+	if innerScope {
+		// keep the (unevaluated) inner template in the deployment's body
+		if pm, ok := n.Body["properties"].(map[string]any); ok {
+			pm["template"] = deepCopy(tm)
+		}
 	}
 	return out
 }

@@ -87,9 +87,9 @@ func TestExpandSolutionGolden(t *testing.T) {
 		t.Fatal(err)
 	}
 	connect := map[string]any{
-		"apiKey":    "k-secret",
-		"regions":   "eu, us",
-		"dcrConfig": map[string]any{"dataCollectionEndpoint": "http://127.0.0.1:8080", "dataCollectionRuleImmutableId": "dcr-1"},
+		"apiKey":                  "k-secret",
+		"regions":                 "eu, us",
+		"dcrConfig":               map[string]any{"dataCollectionEndpoint": "http://127.0.0.1:8080", "dataCollectionRuleImmutableId": "dcr-1"},
 		"connectorDefinitionName": "DemoDefinition",
 	}
 	cres, err := Deploy(tb, connect, env)
