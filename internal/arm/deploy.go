@@ -536,6 +536,10 @@ func checkParam(decl map[string]any, v any) (any, error) {
 				}
 			}
 			if !found {
+				if isSecureType(decl) {
+					// never echo a secret into an error message
+					return nil, errors.New("the value is not one of the allowedValues")
+				}
 				return nil, fmt.Errorf("value %s is not one of the allowedValues %s", ToString(c), ToString(allowed))
 			}
 		}
@@ -1372,4 +1376,64 @@ func (d *deployer) outputs() map[string]any {
 		out[name] = ev
 	}
 	return out
+}
+
+// ParamDecl describes one declared template parameter (for forms, CLI help
+// and filtering connect inputs).
+type ParamDecl struct {
+	Name       string
+	Type       string // as declared, e.g. "securestring"
+	Secure     bool
+	HasDefault bool
+	// Default is the raw (unevaluated) defaultValue; nil for secure
+	// parameters.
+	Default       any
+	AllowedValues []any
+}
+
+// Parameters lists the parameters a template declares, sorted by name.
+func Parameters(template []byte) ([]ParamDecl, error) {
+	v, err := DecodeJSON(template)
+	if err != nil {
+		return nil, fmt.Errorf("decoding template: %w", err)
+	}
+	tm, ok := v.(map[string]any)
+	if !ok {
+		return nil, fmt.Errorf("decoding template: the template must be a JSON object, got %s", typeName(v))
+	}
+	return ParametersOf(tm)
+}
+
+// ParametersOf is Parameters for a decoded template.
+func ParametersOf(tmpl map[string]any) ([]ParamDecl, error) {
+	raw, _ := lookupCI(tmpl, "parameters")
+	if raw == nil {
+		return nil, nil
+	}
+	pm, ok := raw.(map[string]any)
+	if !ok {
+		return nil, fmt.Errorf("parameters: expected an object, got %s", typeName(raw))
+	}
+	out := make([]ParamDecl, 0, len(pm))
+	for name, d := range pm {
+		dm, ok := d.(map[string]any)
+		if !ok {
+			return nil, fmt.Errorf("%s: expected an object, got %s", joinPath("parameters", name), typeName(d))
+		}
+		t, _ := lookupCI(dm, "type")
+		ts, _ := t.(string)
+		p := ParamDecl{Name: name, Type: ts, Secure: isSecureType(dm)}
+		if def, ok := lookupCI(dm, "defaultValue"); ok {
+			p.HasDefault = true
+			if !p.Secure {
+				p.Default = deepCopy(def)
+			}
+		}
+		if av, ok := lookupCI(dm, "allowedValues"); ok {
+			p.AllowedValues, _ = deepCopy(av).([]any)
+		}
+		out = append(out, p)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out, nil
 }

@@ -340,6 +340,14 @@ func TestParseParametersFile(t *testing.T) {
 	}
 }
 
+func TestSecureValuesStayOutOfErrors(t *testing.T) {
+	tmpl := `{"parameters": {"pin": {"type": "securestring", "allowedValues": ["1111"]}}, "resources": []}`
+	_, err := Deploy([]byte(tmpl), map[string]any{"pin": "9876"}, testEnv)
+	if err == nil || strings.Contains(err.Error(), "9876") {
+		t.Fatalf("want an allowedValues error without the value, got %v", err)
+	}
+}
+
 func TestRedactedParameters(t *testing.T) {
 	tmpl := []byte(`{"parameters": {"user": {"type": "string"}, "pass": {"type": "SecureString"}, "cfg": {"type": "secureObject"}}}`)
 	got := RedactedParameters(tmpl, map[string]any{"User": "bob", "pass": "pw", "cfg": map[string]any{"k": "v"}, "extra": "x"})
@@ -365,5 +373,26 @@ func TestDeployRejectsBadTemplates(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), tc.contain) {
 			t.Errorf("%s: error %v, want %q", tc.in, err, tc.contain)
 		}
+	}
+}
+
+func TestParametersList(t *testing.T) {
+	got, err := Parameters([]byte(`{"parameters": {
+	  "b": {"type": "securestring", "defaultValue": "hidden"},
+	  "a": {"type": "string", "defaultValue": "[parameters('b')]", "allowedValues": ["x", "y"]},
+	  "c": {"type": "int"}}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []ParamDecl{
+		{Name: "a", Type: "string", HasDefault: true, Default: "[parameters('b')]", AllowedValues: []any{"x", "y"}},
+		{Name: "b", Type: "securestring", Secure: true, HasDefault: true},
+		{Name: "c", Type: "int"},
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("got %+v, want %+v", got, want)
+	}
+	if _, err := Parameters([]byte(`{"parameters": {"a": 1}}`)); err == nil || !strings.Contains(err.Error(), "parameters.a") {
+		t.Fatalf("want a path error, got %v", err)
 	}
 }

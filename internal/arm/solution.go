@@ -291,3 +291,13 @@ func linkConnectionTemplates(sol *Solution, metadata []Resource) {
 		}
 	}
 }
+
+// Deploy deploys the connection template with the user's connect-time
+// parameters (UI inputs, dcrConfig, ...).
+func (c ConnectionTemplate) Deploy(params map[string]any, env Env) (*Result, error) {
+	res, err := DeployValue(c.Template, params, env)
+	if err != nil {
+		return nil, fmt.Errorf("deploying connection template %s: %w", c.ContentID, err)
+	}
+	return res, nil
+}

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -95,6 +96,9 @@ func TestExpandSolutionGolden(t *testing.T) {
 	cres, err := Deploy(tb, connect, env)
 	if err != nil {
 		t.Fatalf("connect-time deploy: %v", err)
+	}
+	if again, err := ct.Deploy(connect, env); err != nil || !reflect.DeepEqual(again.Resources, cres.Resources) {
+		t.Fatalf("ConnectionTemplate.Deploy differs from Deploy of its JSON: %v", err)
 	}
 	if cres.Parameters["apiKey"] != Redacted {
 		t.Fatalf("apiKey not redacted in the result parameters")
