@@ -1,7 +1,6 @@
 package duckdb
 
 import (
-	"bytes"
 	"database/sql/driver"
 	"encoding/json"
 	"fmt"
@@ -99,15 +98,13 @@ func toDriver(t schema.Type, v any) (driver.Value, error) {
 			return duck.UUID(x), nil
 		}
 	case schema.Dynamic:
-		var buf bytes.Buffer
-		enc := json.NewEncoder(&buf)
-		enc.SetEscapeHTML(false)
-		if err := enc.Encode(v); err != nil {
+		raw, err := appendDynamic(nil, v)
+		if err != nil {
 			return nil, fmt.Errorf("cannot encode %T as JSON for a dynamic column: %w", v, err)
 		}
 		// duckdb-go marshals whatever it is given for a JSON column;
 		// RawMessage makes it store this text as is.
-		return json.RawMessage(bytes.TrimSuffix(buf.Bytes(), []byte("\n"))), nil
+		return json.RawMessage(raw), nil
 	default:
 		return nil, fmt.Errorf("unsupported column type %q", t)
 	}

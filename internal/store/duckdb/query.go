@@ -79,7 +79,44 @@ func checkSelect(ctx context.Context, conn *sql.Conn, query string) error {
 	return nil
 }
 
+// jsonAsText rewrites query so that its top-level JSON columns arrive as
+// text: duckdb-go decodes JSON with encoding/json into float64, which would
+// round integers beyond 2^53. jsonCols marks the rewritten columns. It
+// returns "" when there is nothing to do (or DESCRIBE fails, in which case
+// running the query reports the error).
+func jsonAsText(ctx context.Context, conn *sql.Conn, query string, args []any) (wrapped string, jsonCols []bool) {
+	rows, err := conn.QueryContext(ctx, `DESCRIBE `+query, args...)
+	if err != nil {
+		return "", nil
+	}
+	defer rows.Close()
+	var cols []string
+	found := false
+	for rows.Next() {
+		var name, typ string
+		var n1, n2, n3, n4 any
+		if err := rows.Scan(&name, &typ, &n1, &n2, &n3, &n4); err != nil {
+			return "", nil
+		}
+		ref := fmt.Sprintf("#%d", len(cols)+1)
+		jsonCols = append(jsonCols, typ == "JSON")
+		if typ == "JSON" {
+			ref += "::VARCHAR"
+			found = true
+		}
+		cols = append(cols, ref+" AS "+quoteIdent(name))
+	}
+	if rows.Err() != nil || !found {
+		return "", nil
+	}
+	return "SELECT " + strings.Join(cols, ", ") + " FROM (" + query + "\n) AS \"__codeless_q\"", jsonCols
+}
+
 func runQuery(ctx context.Context, conn *sql.Conn, query string, args []any) (*store.Result, error) {
+	wrapped, textJSON := jsonAsText(ctx, conn, query, args)
+	if wrapped != "" {
+		query = wrapped
+	}
 	rows, err := conn.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, err
@@ -95,6 +132,11 @@ func runQuery(ctx context.Context, conn *sql.Conn, query string, args []any) (*s
 		res.Columns[i] = schema.Column{Name: ct.Name(), Type: kqlType(ct.DatabaseTypeName())}
 		isJSON[i] = ct.DatabaseTypeName() == "JSON"
 	}
+	for i, isText := range textJSON {
+		if isText && i < len(res.Columns) {
+			res.Columns[i].Type = schema.Dynamic
+		}
+	}
 	vals := make([]any, len(cts))
 	ptrs := make([]any, len(cts))
 	for i := range vals {
@@ -109,6 +151,16 @@ func runQuery(ctx context.Context, conn *sql.Conn, query string, args []any) (*s
 			if isJSON[i] {
 				row[i] = jsonNumbers(v)
 				continue
+			}
+			if res.Columns[i].Type == schema.Dynamic {
+				if s, ok := v.(string); ok {
+					dv, err := decodeJSON(s)
+					if err != nil {
+						return nil, fmt.Errorf("row %d, column %q: %w", len(res.Rows), res.Columns[i].Name, err)
+					}
+					row[i] = dv
+					continue
+				}
 			}
 			cv, err := fromDuck(res.Columns[i].Type, v)
 			if err != nil {
@@ -232,6 +284,41 @@ func fromDuck(t schema.Type, v any) (any, error) {
 		return toDynamic(v), nil
 	}
 	return nil, fmt.Errorf("unexpected %T value for a %s column", v, t)
+}
+
+// decodeJSON decodes JSON text into dynamic values: objects as
+// map[string]any, arrays as []any, integers as int64 (exactly), other
+// numbers as float64.
+func decodeJSON(s string) (any, error) {
+	dec := json.NewDecoder(strings.NewReader(s))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return nil, fmt.Errorf("decode JSON: %w", err)
+	}
+	return numbers(v), nil
+}
+
+func numbers(v any) any {
+	switch x := v.(type) {
+	case json.Number:
+		if n, err := x.Int64(); err == nil {
+			return n
+		}
+		f, _ := x.Float64()
+		return f
+	case []any:
+		for i := range x {
+			x[i] = numbers(x[i])
+		}
+		return x
+	case map[string]any:
+		for k := range x {
+			x[k] = numbers(x[k])
+		}
+		return x
+	}
+	return v
 }
 
 // jsonNumbers turns the numbers of a JSON value, which duckdb-go decodes

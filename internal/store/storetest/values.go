@@ -36,7 +36,9 @@ func testRoundTrip(t *testing.T, s store.Store) {
 	nested := map[string]any{
 		"a":       []any{int64(1), 2.5, "x", true, nil, map[string]any{"b": map[string]any{}}},
 		"unicode": "日本語 🙂 \"quoted\" <tag> & \\ \u0000",
-		"big":     int64(1) << 52, // 2^53 is the limit every backend must keep exact
+		"big":     int64(1) << 60,
+		"min":     int64(math.MinInt64),
+		"float":   1.0,
 		"neg":     int64(-7),
 		"empty":   []any{},
 	}
