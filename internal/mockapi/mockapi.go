@@ -66,6 +66,9 @@ type Config struct {
 	PageDelay time.Duration
 	Sleep     func(ctx context.Context, d time.Duration) error
 	Faults    []Fault
+	// MaxRequestLog bounds Requests() to the most recent entries
+	// (default 10,000) so long benchmark runs stay small.
+	MaxRequestLog int
 }
 
 // RequestLog is one served request.
@@ -95,6 +98,9 @@ func New(cfg Config) *Server {
 	}
 	if cfg.PageSize <= 0 {
 		cfg.PageSize = 100
+	}
+	if cfg.MaxRequestLog <= 0 {
+		cfg.MaxRequestLog = 10000
 	}
 	if cfg.Path == "" {
 		cfg.Path = "/events"
@@ -205,6 +211,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	log := RequestLog{Method: r.Method, URL: r.URL.String(), Header: r.Header.Clone()}
 	defer func() {
 		s.mu.Lock()
+		if len(s.requests) >= s.cfg.MaxRequestLog {
+			s.requests = append(s.requests[:0], s.requests[len(s.requests)-s.cfg.MaxRequestLog+1:]...)
+		}
 		s.requests = append(s.requests, log)
 		s.mu.Unlock()
 	}()

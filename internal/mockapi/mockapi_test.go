@@ -154,3 +154,16 @@ func TestDeterministicEvents(t *testing.T) {
 		t.Fatalf("ranges %d-%d %d-%d", lo1, hi1, lo2, hi2)
 	}
 }
+
+func TestRequestLogBounded(t *testing.T) {
+	m := New(Config{Origin: origin, MaxRequestLog: 2})
+	srv := httptest.NewServer(m)
+	defer srv.Close()
+	for i := range 3 {
+		get(t, fmt.Sprintf("%s/events?t0=1704067200&t1=1704067260&n=%d", srv.URL, i), nil)
+	}
+	rs := m.Requests()
+	if len(rs) != 2 || !strings.HasSuffix(rs[0].URL, "n=1") || !strings.HasSuffix(rs[1].URL, "n=2") {
+		t.Fatalf("log %+v", rs)
+	}
+}

@@ -256,3 +256,15 @@ func TestFirstWindow(t *testing.T) {
 		t.Fatalf("default window %v - %v", s, e)
 	}
 }
+
+func FuzzPseudoJSON(f *testing.F) {
+	for _, s := range []string{`{'a': 'b'}`, `{"a": "it's"}`, `{'a': 'x\'y'}`, `'`, `"\`, `{"a":[1,"\"'"]}`} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		out := pseudoJSON(s)
+		if json.Valid([]byte(s)) && out != s {
+			t.Fatalf("valid JSON changed: %q -> %q", s, out)
+		}
+	})
+}

@@ -85,7 +85,9 @@ type WindowResult struct {
 	Resumed    bool // continued from a mid-window checkpoint
 	Completed  bool // the checkpoint advanced past End
 	Err        error
-	Class      string // error class when Err != nil
+	// Class is the error class when Err != nil; "" when the context ended
+	// (shutdown is not a source failure).
+	Class string
 }
 
 // Runner polls one connection.
@@ -365,7 +367,7 @@ func (r *Runner) PollWindow(ctx context.Context, start, end time.Time) (res Wind
 	lastURL := ""
 	for {
 		if err := ctx.Err(); err != nil {
-			return fail(ClassSource, err)
+			return fail("", fmt.Errorf("window interrupted before page %d: %w", pages+1, err))
 		}
 		preq := pg.Request()
 		hr, err := r.buildRequest(start, end, preq)
@@ -378,7 +380,11 @@ func (r *Runner) PollWindow(ctx context.Context, start, end time.Time) (res Wind
 		}
 		resp, err := r.client.Do(hr)
 		if err != nil {
-			return fail(classify(err), fmt.Errorf("fetching page %d: %w", pages+1, err))
+			class := classify(err)
+			if ctx.Err() != nil {
+				class = ""
+			}
+			return fail(class, fmt.Errorf("fetching page %d: %w", pages+1, err))
 		}
 		lastURL = hr.URL.String()
 		page, err := r.dec.Decode(resp.Body, resp.Header)

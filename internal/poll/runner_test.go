@@ -247,7 +247,9 @@ func TestRestartMidWindowLosesAndDuplicatesNothing(t *testing.T) {
 					cancel() // the process dies right after commit k
 				}
 			}}
-			r, err := New(Config{Conn: demoConn(srv.URL), Sink: sink, Now: clk.Now, Sleep: clk.Sleep, Backfill: T0.Add(-10 * time.Minute)})
+			var first []WindowResult
+			r, err := New(Config{Conn: demoConn(srv.URL), Sink: sink, Now: clk.Now, Sleep: clk.Sleep, Backfill: T0.Add(-10 * time.Minute),
+				OnWindow: func(w WindowResult) { first = append(first, w) }})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -255,6 +257,9 @@ func TestRestartMidWindowLosesAndDuplicatesNothing(t *testing.T) {
 				t.Fatal(err)
 			}
 			cancel()
+			if len(first) != 1 || first[0].Class != "" || !errors.Is(first[0].Err, context.Canceled) || first[0].Pages != k {
+				t.Fatalf("interrupted window reported as %+v", first)
+			}
 			if sink.commits != k {
 				t.Fatalf("commits %d", sink.commits)
 			}

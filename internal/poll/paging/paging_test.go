@@ -134,3 +134,14 @@ func TestConfigErrors(t *testing.T) {
 		t.Error("bad cursor accepted")
 	}
 }
+
+func FuzzParseLink(f *testing.F) {
+	for _, s := range []string{`<https://a/x?page=2>; rel="next"`, `<a>; rel=prev, <b>; rel=next`, `<`, `<x>; rel="`, `, ,<y>;rel=next`} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if got := ParseLink(s, "next"); got != "" && !strings.Contains(s, got) {
+			t.Fatalf("ParseLink(%q) = %q, not part of the input", s, got)
+		}
+	})
+}
