@@ -112,7 +112,9 @@ func Run(paths []string, opt Options) (*Report, error) {
 // CrossCheck runs every cross-resource check on one group: the structural
 // ones of resource.CrossCheck plus the transform-output check.
 func CrossCheck(s *resource.Set) []resource.Diagnostic {
-	return resource.CrossCheck(s)
+	out := resource.CrossCheck(s)
+	out = append(out, checkTransforms(s)...)
+	return out
 }
 
 // collect expands paths into a sorted, de-duplicated list of JSON files.

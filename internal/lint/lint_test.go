@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/codeless/codeless/internal/resource"
+	"github.com/codeless/codeless/internal/schema"
 )
 
 const (
@@ -83,6 +84,29 @@ func TestPaths(t *testing.T) {
 			name:   "file-level and resource-level errors together",
 			files:  map[string]string{"c/poll.json": strings.Replace(okPoller, `"queryWindowInMin":5`, `"queryWindowInMin":"five","retryCount":10`, 1)},
 			errors: []string{`c/poll.json: $.properties.request.queryWindowInMin: expected a number, got "five"`, "c/poll.json: $.properties.request.retryCount: must be 1..6"},
+		},
+		{
+			name: "transform does not compile",
+			files: map[string]string{"c/dcr.json": strings.Replace(okDCR, `project TimeGenerated = ts, Message = msg`, `project TimeGenerated = ts, Message = nosuch`, 1),
+				"c/table.json": okTable},
+			errors: []string{`c/dcr.json: $.properties.dataFlows[0].transformKql: transform does not compile against stream Custom-In: line 1, col`},
+		},
+		{
+			name: "transform output vs table",
+			files: map[string]string{"c/dcr.json": strings.Replace(okDCR, `project TimeGenerated = ts, Message = msg`, `project TimeGenerated = ts, Message = strlen(msg), Extra = msg`, 1),
+				"c/table.json": okTable},
+			errors: []string{`c/dcr.json: $.properties.dataFlows[0].transformKql: transform output column "Extra" is not in table Out_CL`,
+				`c/dcr.json: $.properties.dataFlows[0].transformKql: transform output column "Message" is long, table Out_CL declares string`},
+		},
+		{
+			name:   "transform output without TimeGenerated",
+			files:  map[string]string{"c/dcr.json": strings.Replace(okDCR, `project TimeGenerated = ts, Message = msg`, `project Message = msg`, 1)},
+			errors: []string{`c/dcr.json: $.properties.dataFlows[0].transformKql: transform output has no TimeGenerated column (output: (Message:string))`},
+		},
+		{
+			name: "compatible types and Microsoft- outputs",
+			files: map[string]string{"c/dcr.json": strings.Replace(strings.Replace(okDCR, `Message = msg`, `Message = msg, N = toint(1)`, 1), `"outputStream":"Custom-Out_CL"`, `"outputStream":"Microsoft-ASimAuditEventLogs"`, 1),
+				"c/table.json": okTable},
 		},
 		{
 			name: "JSONPath and time format compiled",
@@ -190,5 +214,26 @@ func TestGolden(t *testing.T) {
 				t.Errorf("diagnostics differ from %s:\n--- got\n%s--- want\n%s", golden, b.String(), want)
 			}
 		})
+	}
+}
+
+func TestCompatible(t *testing.T) {
+	cases := []struct {
+		got, want schema.Type
+		ok        bool
+	}{
+		{schema.String, schema.String, true},
+		{schema.Int, schema.Long, true},
+		{schema.Long, schema.Int, true},
+		{schema.GUID, schema.String, true},
+		{schema.Real, schema.Dynamic, true},
+		{schema.String, schema.DateTime, false},
+		{schema.Real, schema.Long, false},
+		{schema.Dynamic, schema.String, false},
+	}
+	for _, tc := range cases {
+		if got := compatible(tc.got, tc.want); got != tc.ok {
+			t.Errorf("compatible(%s, %s) = %v", tc.got, tc.want, got)
+		}
 	}
 }
