@@ -1437,3 +1437,44 @@ func ParametersOf(tmpl map[string]any) ([]ParamDecl, error) {
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out, nil
 }
+
+// Errors flattens an error returned by Deploy (or ExpandSolution) into its
+// *Error values, for callers that render each problem with its JSON path
+// (e.g. ARM error details). Errors that carry no path are returned with
+// an empty Path.
+func Errors(err error) []*Error {
+	if err == nil {
+		return nil
+	}
+	var out []*Error
+	var walk func(error)
+	walk = func(e error) {
+		if j, ok := e.(interface{ Unwrap() []error }); ok {
+			for _, x := range j.Unwrap() {
+				walk(x)
+			}
+			return
+		}
+		var pe *Error
+		if errors.As(e, &pe) {
+			if inner := Errors(pe.Err); len(inner) > 0 && hasPath(inner) {
+				out = append(out, inner...)
+				return
+			}
+			out = append(out, pe)
+			return
+		}
+		out = append(out, &Error{Err: e})
+	}
+	walk(err)
+	return out
+}
+
+func hasPath(es []*Error) bool {
+	for _, e := range es {
+		if e.Path != "" {
+			return true
+		}
+	}
+	return false
+}

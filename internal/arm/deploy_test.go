@@ -396,3 +396,24 @@ func TestParametersList(t *testing.T) {
 		t.Fatalf("want a path error, got %v", err)
 	}
 }
+
+func TestErrorsFlatten(t *testing.T) {
+	tmpl := `{"resources": [
+	  {"type": "A.B/c", "name": "[nosuch()]"},
+	  {"type": "A.B/c", "name": "ok", "properties": {"x": "[parameters('p')]"}}
+	]}`
+	_, err := Deploy([]byte(tmpl), nil, testEnv)
+	es := Errors(err)
+	if len(es) != 2 || es[0].Path != "resources[0].name" || es[1].Path != "resources[1].properties.x" || es[1].Resource != "ok" {
+		for _, e := range es {
+			t.Logf("%q %q %v", e.Path, e.Resource, e.Err)
+		}
+		t.Fatalf("Errors() = %d errors", len(es))
+	}
+	if Errors(nil) != nil {
+		t.Fatal("Errors(nil) != nil")
+	}
+	if es := Errors(errors.New("plain")); len(es) != 1 || es[0].Path != "" {
+		t.Fatalf("plain error: %v", es)
+	}
+}

@@ -22,6 +22,12 @@
 //   - placeholders.go: resolves packaging placeholders ({{name}}) and ARM
 //     expressions in loose connector files with user-supplied parameters.
 //
+// It implements SPEC §3 (deployments: PUT .../Microsoft.Resources/deployments,
+// errors whose target is the JSON path), the parameter rules of SPEC §4, the
+// template side of `codeless deploy` / `connect` / `test --param` (SPEC §2),
+// and reference/ccf-format.md §9 (packaging, escaping, connect-time
+// substitution). Decisions are recorded in docs/arm.md.
+//
 // What it does not do: it does not call Azure, has no reference()/list*()
 // support beyond an injectable hook, no user-defined functions, no
 // what-if/complete mode, and no lambdas (filter/map/reduce).

@@ -213,13 +213,12 @@ func deployInner(mt map[string]any, outer *Result, env Env, r Resource) (*Result
 	// inner template; what remains are strings that were "[[...]" and are now
 	// expressions for this inner deployment.
 	env.DeploymentName = LastSegment(r.Name)
-	inner, err := DeployValue(mt, params, env)
-	if err != nil {
-		return nil, &Error{Path: r.Path + ".properties.mainTemplate", Resource: r.Name, Err: fmt.Errorf("deploying the DataConnector content template: %w", err)}
-	}
-	// Rebase inner paths onto the outer template.
-	for i := range inner.Resources {
-		inner.Resources[i].Path = r.Path + ".properties.mainTemplate." + inner.Resources[i].Path
+	// Deployed with the outer path as prefix, so resource paths and errors
+	// point into the outer template.
+	d := newDeployer(mt, params, env, r.Path+".properties.mainTemplate.", 1)
+	inner := d.run()
+	if len(d.errs) > 0 {
+		return nil, errors.Join(d.errs...)
 	}
 	return inner, nil
 }
