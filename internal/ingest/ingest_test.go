@@ -324,7 +324,7 @@ func TestHandler(t *testing.T) {
 		{"ok preview api", strings.Replace(path, "2023-01-01", "2021-11-01-preview", 1), []byte(`[]`), nil, 204, "", ""},
 		{"gzip", path, gz([]byte(demoRecords)), map[string]string{"Content-Encoding": "gzip"}, 204, "", ""},
 		{"bad gzip", path, []byte("nope"), map[string]string{"Content-Encoding": "gzip"}, 400, "InvalidContentEncoding", ""},
-		{"invalid JSON", path, []byte(`[{"eventType":"Alert"},{"eventType": }]`), nil, 400, "InvalidJson", "byte offset 36"},
+		{"invalid JSON", path, []byte(`[{"eventType":"Alert"},{"eventType": }]`), nil, 400, "InvalidJson", "byte offset 37"},
 		{"not an array", path, []byte(`{"eventType":"Alert"}`), nil, 400, "InvalidPayload", "JSON array"},
 		{"array of non-objects", path, []byte(`[{"eventType":"Alert"}, 3]`), nil, 400, "InvalidPayload", "record 1 is number"},
 		{"unknown DCR", "/dataCollectionRules/dcr-nope/streams/Custom-ExampleConnectorInput?api-version=2023-01-01", []byte(`[]`), nil, 404, "DataCollectionRuleNotFound", "dcr-nope"},

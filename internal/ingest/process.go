@@ -448,8 +448,12 @@ func jsonError(body []byte, perr error) error {
 	err := json.Unmarshal(body, &x)
 	var se *json.SyntaxError
 	if errors.As(err, &se) {
+		off := se.Offset - 1 // Offset counts the offending byte; report its 0-based position
+		if off < 0 {
+			off = 0
+		}
 		return &apierr.APIError{Status: http.StatusBadRequest, Code: "InvalidJson", Target: "body",
-			Message: fmt.Sprintf("invalid JSON at byte offset %d: %s", se.Offset, se.Error()), Err: perr}
+			Message: fmt.Sprintf("invalid JSON at byte offset %d: %s", off, se.Error()), Err: perr}
 	}
 	if err != nil {
 		return &apierr.APIError{Status: http.StatusBadRequest, Code: "InvalidJson", Target: "body",
