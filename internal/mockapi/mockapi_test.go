@@ -167,3 +167,19 @@ func TestRequestLogBounded(t *testing.T) {
 		t.Fatalf("log %+v", rs)
 	}
 }
+
+func TestAppendEventMatchesEvent(t *testing.T) {
+	for _, format := range []string{"iso", "us"} {
+		m := New(Config{Origin: origin, TsFormat: format})
+		for i := int64(0); i < 50; i++ {
+			want, _ := json.Marshal(m.Event(i))
+			got := m.appendEvent(nil, i)
+			if string(got) != string(want) {
+				t.Fatalf("event %d:\n got %s\nwant %s", i, got, want)
+			}
+		}
+	}
+	if got := string(appendJSONString(nil, "a\"b\\c\n")); got != `"a\"b\\c\u000a"` {
+		t.Fatalf("escape %s", got)
+	}
+}
