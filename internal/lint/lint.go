@@ -7,7 +7,8 @@
 // output tables and table files, and the schema a DCR transform produces
 // against the table it writes to. JSONPaths and queryTimeFormat values are
 // compiled with the poller's own compilers (internal/jsonpath,
-// internal/timefmt).
+// internal/timefmt), transforms and nested-step placeholder queries with the
+// KQL engine that runs them (internal/kql/eval).
 //
 // It does not resolve ARM expressions or {{placeholders}} (those values are
 // checked at deploy/connect time and reported as warnings here), does not
@@ -92,6 +93,7 @@ func Run(paths []string, opt Options) (*Report, error) {
 		rep.Diagnostics = append(rep.Diagnostics, set.Validate()...)
 		for _, c := range set.Connections {
 			rep.Diagnostics = append(rep.Diagnostics, checkSyntax(c)...)
+			rep.Diagnostics = append(rep.Diagnostics, checkSteps(c)...)
 		}
 		rep.Resources += set.Len()
 		g := group(f)

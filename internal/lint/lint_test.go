@@ -109,6 +109,17 @@ func TestPaths(t *testing.T) {
 				"c/table.json": okTable},
 		},
 		{
+			name: "nested steps: placeholder KQL and $name$ columns",
+			files: map[string]string{"c/poll.json": strings.Replace(okPoller, `"paging":`, `"stepInfo":{"stepType":"Nested","nextSteps":[{"stepId":"s1",
+				"stepPlaceholdersParsingKql":"source | project id = tostring(parse_json(data).id)"}]},
+			  "stepCollectorConfigs":{"s1":{"request":{"apiEndpoint":"https://api.example.com/items/$id$/$other$"},"response":{"eventsJsonPaths":["$"]},
+			    "stepInfo":{"stepType":"Nested","nextSteps":[{"stepId":"s2","stepPlaceholdersParsingKql":"source | summarize count()"}]}},
+			    "s2":{"request":{"apiEndpoint":"https://api.example.com/x"},"response":{"eventsJsonPaths":["$"]}}},
+			  "paging":`, 1)},
+			errors: []string{`c/poll.json: $.properties.stepCollectorConfigs.s1.request: placeholder $other$ is not a column of the parent step's placeholder KQL`,
+				`c/poll.json: $.properties.stepCollectorConfigs.s1.stepInfo.nextSteps[0].stepPlaceholdersParsingKql: placeholder KQL does not compile: `},
+		},
+		{
 			name: "JSONPath and time format compiled",
 			files: map[string]string{"c/poll.json": strings.Replace(strings.Replace(okPoller, `"$.items"`, `"$.items[?(@.a == )]"`, 1),
 				`"queryWindowInMin":5`, `"queryWindowInMin":5,"queryTimeFormat":"yyyy-MM-dd'T"`, 1)},
