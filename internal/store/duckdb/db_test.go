@@ -406,8 +406,15 @@ func TestJSONColumnsKeepOrder(t *testing.T) {
 		{`SELECT "d", "k" FROM "J" ORDER BY "k" DESC`, n},
 		{`SELECT "d", "k" FROM "J" ORDER BY "k" DESC LIMIT 100`, 100},
 		{`SELECT "d" AS "x", "d" AS "x", "k" FROM "J" ORDER BY "k" DESC LIMIT 10`, 10},
+		{`SELECT "d", "k" FROM "J" WHERE "k" >= $1 ORDER BY "k" DESC; `, 7},
+		{`SELECT "d", "k" FROM "J" WHERE "k" >= ? ORDER BY "k" DESC -- comment`, 7},
+		{`SELECT "d", "k" FROM "J" WHERE "k" >= ? ORDER BY "k" DESC; -- comment`, 7},
 	} {
-		res, err := db.Query(ctx, tc.q)
+		var args []any
+		if strings.Contains(tc.q, "$1") || strings.Contains(tc.q, "?") {
+			args = []any{n - 7}
+		}
+		res, err := db.Query(ctx, tc.q, args...)
 		if err != nil {
 			t.Fatalf("%s: %v", tc.q, err)
 		}

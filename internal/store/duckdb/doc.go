@@ -33,6 +33,13 @@
 // enable_external_access=false, so queries cannot read or write files,
 // ATTACH databases or load extensions.
 //
+// Dynamic values are written by a small JSON writer of our own (dynjson.go)
+// rather than encoding/json, because encoding/json writes the real 1.0 as 1,
+// which would read back as a long. duckdb-go decodes JSON results with
+// encoding/json into float64, which rounds integers beyond 2^53; so when a
+// query's result has JSON columns (DESCRIBE tells), Query wraps it as
+// SELECT #1, #2::VARCHAR, ... FROM (query) and decodes the text itself.
+//
 // It does not know KQL, HTTP or polling; it does not encrypt (resource bodies
 // arrive encrypted); it does not expire data (retention is a caller's job).
 package duckdb

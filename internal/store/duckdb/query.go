@@ -109,15 +109,25 @@ func jsonAsText(ctx context.Context, conn *sql.Conn, query string, args []any) (
 	if rows.Err() != nil || !found {
 		return "", nil
 	}
-	return "SELECT " + strings.Join(cols, ", ") + " FROM (" + query + "\n) AS \"__codeless_q\"", jsonCols
+	inner := strings.TrimRight(query, " \t\r\n;")
+	return "SELECT " + strings.Join(cols, ", ") + " FROM (" + inner + "\n) AS \"__codeless_q\"", jsonCols
 }
 
 func runQuery(ctx context.Context, conn *sql.Conn, query string, args []any) (*store.Result, error) {
+	var rows *sql.Rows
+	var err error
 	wrapped, textJSON := jsonAsText(ctx, conn, query, args)
 	if wrapped != "" {
-		query = wrapped
+		rows, err = conn.QueryContext(ctx, wrapped, args...)
+		if err != nil && ctx.Err() == nil {
+			// A form the wrapper cannot hold (e.g. a trailing comment
+			// after a semicolon): run the query as given.
+			textJSON = nil
+			rows, err = conn.QueryContext(ctx, query, args...)
+		}
+	} else {
+		rows, err = conn.QueryContext(ctx, query, args...)
 	}
-	rows, err := conn.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}
