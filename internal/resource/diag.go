@@ -6,30 +6,26 @@ import (
 	"slices"
 )
 
-// Severity says whether a Diagnostic stops a resource from being used.
-type Severity int
+// Severity says whether a Diagnostic stops a resource from being used. It
+// is a string so that it prints and serialises as "error" / "warning".
+type Severity string
 
 // Severities. Error means Azure (or Codeless) rejects or cannot run the
 // resource; Warning means it works but something looks wrong (a typo Azure
 // tolerates, an unknown key, an expression only checked at connect time).
 const (
-	Error Severity = iota
-	Warning
+	Error   Severity = "error"
+	Warning Severity = "warning"
 )
 
-func (s Severity) String() string {
-	if s == Error {
-		return "error"
-	}
-	return "warning"
-}
+func (s Severity) String() string { return string(s) }
 
 // Diagnostic is one finding about a file: where (file and JSON path) and why.
 type Diagnostic struct {
-	File     string
-	Path     string
-	Severity Severity
-	Message  string
+	File     string   `json:"file,omitempty"`
+	Path     string   `json:"path"`
+	Severity Severity `json:"severity"`
+	Message  string   `json:"message"`
 }
 
 // String renders "file: path: error: message" (file omitted when empty).
