@@ -166,22 +166,21 @@ func findTable(tables []*resource.Table, name string) *resource.Table {
 
 // compatible reports whether a transform output column of type from can be
 // stored in a table column of type to. Values are converted at ingestion
-// (a string "5" into an int column), so only pairs no value can bridge are
-// incompatible.
+// (a string "5" into an int column; a value that does not convert is stored
+// as null), so only pairs no value can bridge are incompatible. Same rule
+// as internal/ingest's PutDCR.
 func compatible(from, to schema.Type) bool {
-	if from == to || from == schema.Dynamic || to == schema.Dynamic || to == schema.String || from == schema.String {
+	if from == to || to == schema.String || to == schema.Dynamic || from == schema.Dynamic || from == schema.String {
 		return true
 	}
-	numeric := func(t schema.Type) bool {
-		return t == schema.Int || t == schema.Long || t == schema.Real || t == schema.Decimal
+	num := func(t schema.Type) bool {
+		return t == schema.Int || t == schema.Long || t == schema.Real || t == schema.Decimal || t == schema.Bool
 	}
 	switch {
-	case numeric(from) && numeric(to):
+	case num(from) && num(to):
 		return true
-	case from == schema.Bool && numeric(to), numeric(from) && to == schema.Bool:
-		return true
-	case from == schema.TimeSpan && numeric(to):
-		return true
+	case to == schema.TimeSpan:
+		return num(from)
 	}
 	return false
 }
