@@ -417,3 +417,55 @@ func TestErrorsFlatten(t *testing.T) {
 		t.Fatalf("plain error: %v", es)
 	}
 }
+
+func TestDeployOutputsAndInputUntouched(t *testing.T) {
+	raw := `{
+	  "parameters": {"p": {"type": "string", "defaultValue": "v"}},
+	  "variables": {"copy": [{"name": "vs", "count": 2, "input": "[concat(parameters('p'), copyIndex('vs'))]"}]},
+	  "resources": [{"type": "A.B/c", "name": "[parameters('p')]", "properties": {"copy": [{"name": "xs", "count": 1, "input": "[variables('vs')[1]]"}]}}],
+	  "outputs": {
+	    "skipped": {"type": "string", "condition": "[equals(parameters('p'), 'other')]", "value": "[nosuch()]"},
+	    "kept":    {"type": "array", "condition": true, "value": "[variables('vs')]"}
+	  }
+	}`
+	v, err := DecodeJSON([]byte(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := v.(map[string]any)
+	before := deepCopy(tmpl)
+	res, err := DeployValue(tmpl, nil, testEnv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(tmpl, before) {
+		t.Fatal("DeployValue modified its input")
+	}
+	if !reflect.DeepEqual(res.Outputs, map[string]any{"kept": []any{"v0", "v1"}}) {
+		t.Fatalf("outputs = %v", res.Outputs)
+	}
+	if got := res.Resources[0].Body["properties"]; !reflect.DeepEqual(got, map[string]any{"xs": []any{"v1"}}) {
+		t.Fatalf("property copy = %v", got)
+	}
+
+	bad := []struct{ in, contain string }{
+		{`{"resources": [], "outputs": {"o": {"type": "string"}}}`, "outputs.o: an output needs a value"},
+		{`{"resources": [], "outputs": {"o": {"type": "array", "copy": {"count": -1, "input": 1}}}}`, "outputs.o.copy: copy count -1"},
+		{`{"resources": [], "outputs": {"o": {"type": "string", "condition": "[nosuch()]", "value": 1}}}`, "outputs.o.condition"},
+		{`{"resources": [], "outputs": {"o": {"type": "string", "value": "[nosuch()]"}}}`, "outputs.o.value"},
+		{`{"resources": [], "outputs": 1}`, "outputs: expected an object"},
+		{`{"resources": [], "variables": {"copy": [{"count": 1, "input": 1}]}}`, "variables.copy[0]: a copy entry needs a name"},
+		{`{"resources": [], "variables": {"copy": [{"name": "x", "count": "[parameters('n')]", "input": 1}]}}`, `parameter "n" is not defined`},
+		{`{"resources": [{"type": "A.B/c", "name": "r", "copy": {"name": "l", "count": "x"}}]}`, "copy count must be an integer"},
+		{`{"resources": [{"type": "A.B/c", "name": "r", "copy": {"count": 1}}]}`, "a copy loop needs a name"},
+		{`{"resources": [{"type": "A.B/c", "name": "r", "condition": "yes"}]}`, "condition must be a bool"},
+		{`{"resources": [{"type": "A.B/c", "name": "r", "dependsOn": "x"}]}`, "dependsOn (resource r): expected an array"},
+		{`{"resources": [{"type": "Microsoft.Resources/deployments", "name": "d", "properties": {"template": {"resources": []}, "parameters": {"a": 1}}}]}`, "Key Vault references are not supported"},
+	}
+	for _, tc := range bad {
+		_, err := Deploy([]byte(tc.in), nil, testEnv)
+		if err == nil || !strings.Contains(err.Error(), tc.contain) {
+			t.Errorf("%s: error %v, want %q", tc.in, err, tc.contain)
+		}
+	}
+}

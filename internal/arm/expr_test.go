@@ -385,3 +385,151 @@ func TestGUIDHelperMatchesFunction(t *testing.T) {
 		t.Fatalf("guid() = %v, GUID() = %v", got, GUID("sub", "rg"))
 	}
 }
+
+func TestFunctionArgumentErrors(t *testing.T) {
+	tests := []struct{ in, contain string }{
+		{"[parameters(1)]", "must be a string"},
+		{"[parameters()]", "expects 1 argument"},
+		{"[concat(createArray(1), 'x')]", "must be an array like the first"},
+		{"[concat('x', createArray(1))]", "must be a string like the first"},
+		{"[format(1)]", "must be a string"},
+		{"[format('{0')]", "unterminated"},
+		{"[format('}')]", "unmatched"},
+		{"[format('{0:Q}', 1)]", "unsupported format specifier"},
+		{"[format('{0:D}', 'x')]", "needs a number"},
+		{"[format('{x}', 1)]", "invalid index"},
+		{"[format('{0,x}', 1)]", "invalid alignment"},
+		{"[guid()]", "at least 1"},
+		{"[newGuid(1)]", "expects 0"},
+		{"[split(1, ',')]", "must be a string"},
+		{"[split('a', 1)]", "string or an array"},
+		{"[split('a', createArray(1))]", "must be a string"},
+		{"[trim(1)]", "must be a string"},
+		{"[copyIndex(true())]", "loop name or an offset"},
+		{"[copyIndex('a', 'b')]", "must be an integer"},
+		{"[contains(1, 'a')]", "must be a string, array or object"},
+		{"[contains(createObject('a', 1), 1)]", "must be a string"},
+		{"[contains('abc', createArray())]", "must be a string"},
+		{"[int(createArray())]", "cannot convert"},
+		{"[bool('maybe')]", "cannot convert"},
+		{"[bool(createArray())]", "cannot convert"},
+		{"[json('{')]", "parsing JSON"},
+		{"[json(1)]", "must be a string"},
+		{"[not(1)]", "must be a bool"},
+		{"[and(true())]", "at least 2"},
+		{"[or(true(), 'x')]", "must be a bool"},
+		{"[empty(1)]", "must be a string, array, object or null"},
+		{"[toLower(1)]", "must be a string"},
+		{"[replace('a', 1, 'b')]", "must be a string"},
+		{"[substring('abc', 1, 5)]", "out of range"},
+		{"[substring('abc', 'x')]", "must be an integer"},
+		{"[take(1, 1)]", "string or an array"},
+		{"[skip('a', 'b')]", "must be an integer"},
+		{"[first(1)]", "string or an array"},
+		{"[startsWith('a', 1)]", "must be a string"},
+		{"[padLeft(true(), 3)]", "string or an integer"},
+		{"[padLeft('a', 3, 'xy')]", "one character"},
+		{"[padLeft('a', 100000)]", "exceeds the limit"},
+		{"[createObject(1, 2)]", "must be a string"},
+		{"[union(createArray(), createObject())]", "must be an array like the first"},
+		{"[union(createObject(), createArray())]", "must be an object like the first"},
+		{"[union('a')]", "arrays or objects"},
+		{"[base64ToString('%%%')]", "decoding base64"},
+		{"[resourceId('noType')]", "expects"},
+		{"[resourceId('A.B/c/d', 'x')]", "needs 2 name segment"},
+		{"[subscriptionResourceId('x')]", "expects"},
+		{"[extensionResourceId('/x', 'A.B/c')]", "expects"},
+		{"[tenantResourceId('A.B/c')]", "expects"},
+		{"[subscription(1)]", "expects 0"},
+		{"[utcNow('Q')]", "unsupported standard date format"},
+		{"[utcNow('''x')]", "unterminated quoted literal"},
+		{"[add(1, 'x')]", "must be an integer"},
+		{"[mod(1, 0)]", "division by zero"},
+		{"[less(1, 'a')]", "cannot compare a number"},
+		{"[less('a', 1)]", "cannot compare a string"},
+		{"[less(true(), 1)]", "numbers or strings"},
+		{"[min()]", "at least one"},
+		{"[max('a')]", "must be an integer"},
+		{"[range(1, -1)]", "between 0 and 10000"},
+		{"[items(1)]", "must be an object"},
+		{"[true(1)]", "expects 0"},
+		{"[if(true(), 1)]", "expects 3"},
+		{"[createArray(1)[0].x]", "cannot read property"},
+		{"[null().x]", "of null"},
+		{"[null()[0]]", "cannot index null"},
+		{"[createArray(1)['a']]", "must be an integer"},
+		{"[createObject('a', 1)[0]]", "must be a string"},
+		{"['a'[0]]", "must start with a function call"},
+		{"[string(1)[0]]", "cannot index a string"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.in, func(t *testing.T) {
+			v, err := EvalString(tc.in, testCtx())
+			if err == nil {
+				t.Fatalf("EvalString(%q) = %#v, want an error containing %q", tc.in, v, tc.contain)
+			}
+			if !strings.Contains(err.Error(), tc.contain) {
+				t.Fatalf("error %q does not contain %q", err, tc.contain)
+			}
+		})
+	}
+}
+
+func TestMoreFunctionResults(t *testing.T) {
+	ctx := testCtx()
+	ctx.Reference = func(id, api string) (any, error) {
+		return map[string]any{"id": id, "api": api}, nil
+	}
+	ctx.TenantID = "tenant-1"
+	tests := []struct {
+		in   string
+		want any
+	}{
+		{"[tenantResourceId('Microsoft.Management/managementGroups', 'mg')]", "/providers/Microsoft.Management/managementGroups/mg"},
+		{"[subscriptionResourceId('sub9', 'Microsoft.Resources/resourceGroups', 'rg')]", "/subscriptions/sub9/providers/Microsoft.Resources/resourceGroups/rg"},
+		{"[subscription().tenantId]", "tenant-1"},
+		{"[reference('/x', '2022-01-01').api]", "2022-01-01"},
+		{"[utcNow('s')]", "2024-03-05T07:08:09"},
+		{"[utcNow('o')]", "2024-03-05T07:08:09.1234567Z"},
+		{"[utcNow('d')]", "3/5/2024"},
+		{"[utcNow('D')]", "Tuesday, March 5, 2024"},
+		{"[utcNow('dddd d MMM yy h:m tt K')]", "Tuesday 5 Mar 24 7:8 AM Z"},
+		{"[utcNow('yyyy-MM-dd''T''HH:mm:ss.FFFFFFF zzz')]", "2024-03-05T07:08:09.1234567 +00:00"},
+		{"[utcNow('MMMM \\d')]", "March d"},
+		{"[deployment().properties.template.contentVersion]", ""},
+		{"[int(3.9)]", int64(3)},
+		{"[int(true())]", int64(1)},
+		{"[bool(true())]", true},
+		{"[bool(2)]", true},
+		{"[string(null())]", ""},
+		{"[string(1.5)]", "1.5"},
+		{"[format('{0:x4} {1:F} {2:D} {3:N0}', 255, 2, -7, -1234567)]", "00ff 2.00 -7 -1,234,567"},
+		{"[contains(null(), 'a')]", false},
+		{"[length(null())]", int64(0)},
+		{"[take(null(), 1)]", nil},
+		{"[last(createArray())]", nil},
+		{"[first('')]", ""},
+		{"[skip('abc', -1)]", "abc"},
+		{"[equals(createObject('a', 1), createObject('a', 1))]", true},
+		{"[equals(createObject('a', 1), createObject('a', 2))]", false},
+		{"[equals(createArray(1), createArray(1, 2))]", false},
+		{"[equals(null(), null())]", true},
+		{"[equals(true(), 'True')]", false},
+		{"[equals(1, '1')]", false},
+		{"[greaterOrEquals('b', 'b')]", true},
+		{"[lessOrEquals(3, 2)]", false},
+		{"[concat(createArray(1), null())]", []any{int64(1)}},
+		{"[coalesce()]", nil},
+		{"[padLeft('abc', 2)]", "abc"},
+	}
+	for _, tc := range tests {
+		got, err := EvalString(tc.in, ctx)
+		if err != nil {
+			t.Errorf("EvalString(%q): %v", tc.in, err)
+			continue
+		}
+		if !reflect.DeepEqual(got, tc.want) {
+			t.Errorf("EvalString(%q) = %#v, want %#v", tc.in, got, tc.want)
+		}
+	}
+}
