@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strconv"
 	"time"
+	"unsafe"
 
 	"github.com/valyala/fastjson"
 
@@ -29,8 +30,10 @@ type run struct {
 	row   []any
 	flows []*flowOut
 	// JSON path
-	scratch []byte
-	err     error
+	scratch  []byte
+	arena    []byte
+	fieldPos int
+	pred     []predicted
 }
 
 type flowOut struct {
@@ -322,6 +325,7 @@ func (p *Pipeline) ProcessJSON(ctx context.Context, immutableID, stream string, 
 			return nil, apierr.BadRequest("InvalidPayload", fmt.Sprintf("[%d]", i), "record %d is %s, want a JSON object", i, e.Type())
 		}
 		clear(r.row)
+		r.fieldPos = 0
 		o.Visit(visit)
 		r.fillStrings()
 		if err := r.runRecord(ctx, i); err != nil {
@@ -331,15 +335,63 @@ func (p *Pipeline) ProcessJSON(ctx context.Context, immutableID, stream string, 
 	return r.out, nil
 }
 
+// visitField stores one property of the current record. Records of one call
+// usually list their properties in the same order, so the column found at
+// each position is remembered and checked first (a byte comparison instead
+// of a map lookup).
 func (r *run) visitField(key []byte, v *fastjson.Value) {
-	j, ok := r.s.index[string(key)]
-	if !ok {
-		if j, ok = r.s.lower[string(bytes.ToLower(key))]; !ok {
+	k := r.fieldPos
+	r.fieldPos++
+	if k < len(r.pred) {
+		p := &r.pred[k]
+		if string(key) == p.key {
+			if p.col >= 0 {
+				r.row[p.col] = r.coerceJSON(v, r.s.cols[p.col].Type)
+			}
 			return
 		}
 	}
-	r.row[j] = r.coerceJSON(v, r.s.cols[j].Type)
+	j, ok := r.s.index[string(key)]
+	if !ok {
+		if j, ok = r.s.lower[string(bytes.ToLower(key))]; !ok {
+			j = -1
+		}
+	}
+	if k < maxPredicted {
+		for len(r.pred) <= k {
+			r.pred = append(r.pred, predicted{col: -1})
+		}
+		r.pred[k] = predicted{key: string(key), col: j}
+	}
+	if j >= 0 {
+		r.row[j] = r.coerceJSON(v, r.s.cols[j].Type)
+	}
 }
+
+// maxPredicted bounds the remembered property positions per call.
+const maxPredicted = 256
+
+type predicted struct {
+	key string
+	col int // -1: not a declared column
+}
+
+// str copies b into the call's string arena: one allocation per 64 KB of
+// string data instead of one per value. Strings stay valid as long as they
+// are referenced (the arena is never written twice).
+func (r *run) str(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	if cap(r.arena)-len(r.arena) < len(b) {
+		r.arena = make([]byte, 0, max(arenaSize, len(b)))
+	}
+	start := len(r.arena)
+	r.arena = append(r.arena, b...)
+	return unsafe.String(&r.arena[start], len(b))
+}
+
+const arenaSize = 64 << 10
 
 func (r *run) coerceJSON(v *fastjson.Value, t schema.Type) any {
 	switch v.Type() {
@@ -351,10 +403,8 @@ func (r *run) coerceJSON(v *fastjson.Value, t schema.Type) any {
 	case fastjson.TypeString:
 		b, _ := v.StringBytes()
 		switch t {
-		case schema.String:
-			return string(b)
-		case schema.Dynamic:
-			return string(b)
+		case schema.String, schema.Dynamic:
+			return r.str(b)
 		case schema.DateTime:
 			if tm, ok := value.ParseDateTime(string(b)); ok {
 				return tm
@@ -374,7 +424,7 @@ func (r *run) coerceJSON(v *fastjson.Value, t schema.Type) any {
 		num := r.number(r.scratch)
 		switch t {
 		case schema.String:
-			return string(r.scratch)
+			return r.str(r.scratch)
 		case schema.Dynamic:
 			return num
 		}
@@ -382,7 +432,7 @@ func (r *run) coerceJSON(v *fastjson.Value, t schema.Type) any {
 	default: // object, array
 		if t == schema.String {
 			r.scratch = v.MarshalTo(r.scratch[:0])
-			return string(r.scratch)
+			return r.str(r.scratch)
 		}
 		return r.coerce(toGo(v), t)
 	}
