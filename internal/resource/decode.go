@@ -480,7 +480,12 @@ func (dec *decoder) table(o *object, meta Meta, path string) {
 	var raw rawTableProps
 	f.fill(reflect.ValueOf(&raw).Elem(), p, pp, false)
 	if raw.Schema.Name != "" {
-		t.Name = ShortName(raw.Schema.Name)
+		sn := ShortName(raw.Schema.Name)
+		if t.Name != "" && t.Name != sn && !HasPlaceholder(t.Name) && !HasPlaceholder(sn) {
+			_, sk, _ := p.get("schema")
+			dec.d.warnf(childPath(pp, sk)+".name", "table schema name %q differs from the resource name %q (Codeless uses the schema name)", sn, t.Name)
+		}
+		t.Name = sn
 	}
 	t.Plan = raw.Plan
 	_, sk, _ := p.get("schema")
