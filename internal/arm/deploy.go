@@ -301,7 +301,54 @@ func (d *deployer) run() *Result {
 	for _, n := range ordered {
 		res.Resources = append(res.Resources, n.Resource)
 	}
+	// An output that carries a secure parameter's value is redacted too, so
+	// that outputs can be stored in deployment history.
+	var secrets []string
+	for lower, v := range d.paramVal {
+		if isSecureType(d.paramDecl[lower]) {
+			secrets = append(secrets, stringLeaves(v)...)
+		}
+	}
+	for k, v := range res.Outputs {
+		for _, sec := range secrets {
+			if containsString(v, sec) {
+				res.Outputs[k] = Redacted
+				break
+			}
+		}
+	}
 	return res
+}
+
+func stringLeaves(v any) []string {
+	switch x := v.(type) {
+	case string:
+		if x != "" {
+			return []string{x}
+		}
+	case []any:
+		var out []string
+		for _, e := range x {
+			out = append(out, stringLeaves(e)...)
+		}
+		return out
+	case map[string]any:
+		var out []string
+		for _, e := range x {
+			out = append(out, stringLeaves(e)...)
+		}
+		return out
+	}
+	return nil
+}
+
+func containsString(v any, sub string) bool {
+	for _, s := range stringLeaves(v) {
+		if strings.Contains(s, sub) {
+			return true
+		}
+	}
+	return false
 }
 
 // ---- parameters ----

@@ -54,11 +54,12 @@ func TestDeployParameters(t *testing.T) {
 	    "derived": {"type": "string", "value": "[parameters('derived')]"},
 	    "count":   {"type": "int", "value": "[parameters('count')]"},
 	    "on":      {"type": "bool", "value": "[parameters('on')]"},
-	    "hidden":  {"type": "securestring", "value": "[parameters('secret')]"}
+	    "hidden":  {"type": "securestring", "value": "[parameters('secret')]"},
+	    "leaky":   {"type": "string", "value": "[concat('key=', parameters('secret'))]"}
 	  }
 	}`
 	res := mustDeploy(t, tmpl, map[string]any{"WORKSPACE": "ws", "count": "4", "on": "true", "secret": "s3cret"})
-	want := map[string]any{"region": "local", "derived": "ws-std", "count": int64(4), "on": true}
+	want := map[string]any{"region": "local", "derived": "ws-std", "count": int64(4), "on": true, "leaky": Redacted}
 	if !reflect.DeepEqual(res.Outputs, want) {
 		t.Fatalf("outputs = %#v, want %#v", res.Outputs, want)
 	}
@@ -467,5 +468,19 @@ func TestDeployOutputsAndInputUntouched(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), tc.contain) {
 			t.Errorf("%s: error %v, want %q", tc.in, err, tc.contain)
 		}
+	}
+}
+
+func TestDeployWorkspaceFromEnv(t *testing.T) {
+	env := testEnv
+	env.Workspace = "codeless"
+	tmpl := `{"parameters": {"workspace": {"type": "string"}}, "resources": [], "outputs": {"w": {"type": "string", "value": "[parameters('workspace')]"}}}`
+	res, err := Deploy([]byte(tmpl), nil, env)
+	if err != nil || res.Outputs["w"] != "codeless" {
+		t.Fatalf("got %v, %v", res, err)
+	}
+	res, err = Deploy([]byte(tmpl), map[string]any{"workspace": "given"}, env)
+	if err != nil || res.Outputs["w"] != "given" {
+		t.Fatalf("a given workspace wins: %v, %v", res, err)
 	}
 }
