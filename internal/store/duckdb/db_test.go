@@ -268,17 +268,19 @@ func TestQueryTypes(t *testing.T) {
 func TestQueryArgsAndSandbox(t *testing.T) {
 	db := openMem(t)
 	ctx := t.Context()
-	res, err := db.Query(ctx, `SELECT ? + 1 AS "n", $2 AS "s"`, 41, "x")
-	if err == nil {
-		if res.Rows[0][0] != int64(42) && res.Rows[0][0] != 42 {
-			t.Errorf("args: got %#v", res.Rows)
-		}
-	} else {
-		// Mixed placeholder styles are a DuckDB error, not ours; try one style.
-		res, err = db.Query(ctx, `SELECT $1 + 1 AS "n", $2 AS "s"`, 41, "x")
+	for _, q := range []string{`SELECT ?::BIGINT + 1 AS "n", ? AS "s"`, `SELECT $1::BIGINT + 1 AS "n", $2 AS "s"`} {
+		res, err := db.Query(ctx, q, 41, "x")
 		if err != nil || res.Rows[0][0] != int64(42) || res.Rows[0][1] != "x" {
-			t.Fatalf("args: %#v, %v", res, err)
+			t.Fatalf("%s: %#v, %v", q, res, err)
 		}
+	}
+	// PIVOT without an IN list becomes several statements inside DuckDB and
+	// is refused; with an IN list it is one SELECT.
+	if _, err := db.Query(ctx, `SELECT * FROM (PIVOT (SELECT 'a' AS k, 1 AS v) ON k USING sum(v))`); err == nil {
+		t.Error("PIVOT without IN: want error")
+	}
+	if res, err := db.Query(ctx, `SELECT * FROM (PIVOT (SELECT 'a' AS k, 1 AS v) ON k IN ('a', 'b') USING sum(v))`); err != nil || !reflect.DeepEqual(res.Rows, [][]any{{int64(1), nil}}) {
+		t.Fatalf("PIVOT with IN: %v, %v", res, err)
 	}
 	for _, q := range []string{
 		`SELECT * FROM read_csv('/etc/passwd')`,

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -41,8 +42,12 @@ func (d *DB) Query(ctx context.Context, query string, args ...any) (*store.Resul
 		return nil, fmt.Errorf("query: begin: %w", err)
 	}
 	res, qerr := runQuery(ctx, conn, query, args)
-	if _, err := conn.ExecContext(context.Background(), `ROLLBACK`); err != nil && qerr == nil {
-		qerr = fmt.Errorf("end read transaction: %w", err)
+	if _, err := conn.ExecContext(context.Background(), `ROLLBACK`); err != nil {
+		// Do not hand a connection with an open transaction back to the pool.
+		_ = conn.Raw(func(any) error { return driver.ErrBadConn })
+		if qerr == nil {
+			qerr = fmt.Errorf("end read transaction: %w", err)
+		}
 	}
 	if qerr != nil {
 		return nil, fmt.Errorf("query: %w", qerr)
