@@ -94,7 +94,7 @@ func unresolvedStrings(v any, path string) []string {
 	switch x := v.(type) {
 	case string:
 		rest := strings.ReplaceAll(x, "{{graphQueriesTableName}}", "")
-		if IsExpression(x) || IsEscaped(x) || placeholderRe.MatchString(rest) {
+		if IsExpression(x) || strings.Contains(x, "[[") || placeholderRe.MatchString(rest) {
 			out = append(out, path+" = "+x)
 		}
 	case []any:

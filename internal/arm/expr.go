@@ -150,6 +150,22 @@ func ParseExpr(s string) (Expr, error) {
 	return e, nil
 }
 
+// parseEmbedded parses one expression at the start of src that is closed by
+// a ']' and returns it with the number of bytes consumed including the ']'.
+// Positions are offset by off.
+func parseEmbedded(src string, off int) (Expr, int, error) {
+	p := &parser{src: src, off: off}
+	p.next()
+	e, err := p.parseExpr()
+	if err != nil {
+		return nil, 0, err
+	}
+	if p.tok.kind != tokRBrack {
+		return nil, 0, p.errf("expected \"]\" to close the embedded expression, got %s", p.tok.describe())
+	}
+	return e, p.i, nil
+}
+
 type tokKind int
 
 const (

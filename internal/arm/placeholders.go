@@ -191,6 +191,9 @@ func (r *resolver) str(s, path string) any {
 		}
 		return v
 	}
+	if strings.Contains(s, "[[") {
+		s = r.embedded(s, path)
+	}
 	if !strings.Contains(s, "{{") {
 		return s
 	}
@@ -206,19 +209,73 @@ func (r *resolver) str(s, path string) any {
 	return placeholderRe.ReplaceAllStringFunc(s, func(m string) string {
 		name := placeholderRe.FindStringSubmatch(m)[1]
 		if val, ok := lookupCI(r.params, name); ok {
-			if b, isBool := val.(bool); isBool {
-				if b {
-					return "true"
-				}
-				return "false"
-			}
-			return ToString(val)
+			return placeholderText(val)
 		}
 		if !uiOnlyPlaceholders[strings.ToLower(name)] {
 			r.unresolved[name] = true
 		}
 		return m
 	})
+}
+
+// embedded resolves "[[expr]" spliced into text, as in
+// "https://[[parameters('host')]" (seen in connector sources; ARM itself
+// would keep such a string literally). Unresolvable parts are kept.
+func (r *resolver) embedded(s, path string) string {
+	var b strings.Builder
+	rest := s
+	for {
+		i := strings.Index(rest, "[[")
+		if i < 0 {
+			b.WriteString(rest)
+			return b.String()
+		}
+		b.WriteString(rest[:i])
+		if !embeddedCallRe.MatchString(rest[i+2:]) {
+			// not a function call (e.g. KQL "x[['k']]"): plain text
+			b.WriteString("[[")
+			rest = rest[i+2:]
+			continue
+		}
+		e, n, err := parseEmbedded(rest[i+2:], len(s)-len(rest)+i+2)
+		if err != nil {
+			r.errs = append(r.errs, &Error{Path: displayPath(path), Err: err})
+			b.WriteString(rest[i:])
+			return b.String()
+		}
+		v, err := Eval(e, r.ctx)
+		switch {
+		case err == nil:
+			b.WriteString(placeholderText(v))
+		default:
+			var me *MissingError
+			if errors.As(err, &me) {
+				if me.Kind == "parameter" {
+					r.unresolved[me.Name] = true
+				} else {
+					r.unresolved[fmt.Sprintf("variables('%s')", me.Name)] = true
+				}
+			} else {
+				r.errs = append(r.errs, &Error{Path: displayPath(path), Err: err})
+			}
+			b.WriteString(rest[i : i+2+n])
+		}
+		rest = rest[i+2+n:]
+	}
+}
+
+// embeddedCallRe recognises the start of an embedded "[[fn(" expression.
+var embeddedCallRe = regexp.MustCompile(`^\s*[A-Za-z_][A-Za-z0-9_]*\s*\(`)
+
+// placeholderText renders a value spliced into text.
+func placeholderText(v any) string {
+	if b, ok := v.(bool); ok {
+		if b {
+			return "true"
+		}
+		return "false"
+	}
+	return ToString(v)
 }
 
 func displayPath(p string) string {
