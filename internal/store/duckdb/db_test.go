@@ -106,6 +106,31 @@ func TestReopen(t *testing.T) {
 	}
 }
 
+func TestOpenTwiceInProcess(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "x.duckdb")
+	a, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{path, filepath.Join(dir, ".", "x.duckdb"), filepath.Join(dir, "sub", "..", "x.duckdb")} {
+		if b, err := Open(p); err == nil || !strings.Contains(err.Error(), "already open in this process") {
+			if b != nil {
+				_ = b.Close()
+			}
+			t.Fatalf("second Open(%q) = %v, want an already-open error", p, err)
+		}
+	}
+	if err := a.Close(); err != nil {
+		t.Fatal(err)
+	}
+	b, err := Open(path)
+	if err != nil {
+		t.Fatalf("Open after Close: %v", err)
+	}
+	_ = b.Close()
+}
+
 func TestOpenErrors(t *testing.T) {
 	for _, p := range []string{"a?b.db", "a\x00b", filepath.Join(t.TempDir(), "missing-dir", "x.db")} {
 		if db, err := Open(p); err == nil {
@@ -436,4 +461,34 @@ func TestJSONColumnsKeepOrder(t *testing.T) {
 			}
 		}
 	}
+}
+
+func TestCommitCancelledContext(t *testing.T) {
+	db := openMem(t)
+	if _, err := db.EnsureTable(t.Context(), "T", schema.Schema{{Name: "k", Type: schema.Long}}); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	b, err := db.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Append("T", [][]any{{int64(1)}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.PutCheckpoint("c", []byte("x")); err != nil {
+		t.Fatal(err)
+	}
+	cancel()
+	if err := b.Commit(); !errors.Is(err, context.Canceled) {
+		t.Fatalf("Commit with a cancelled context = %v, want context.Canceled", err)
+	}
+	res, err := db.Query(t.Context(), `SELECT COUNT(*) FROM "T"`)
+	if err != nil || res.Rows[0][0] != int64(0) {
+		t.Fatalf("rows after cancelled commit: %v, %v", res, err)
+	}
+	if _, err := db.GetCheckpoint(t.Context(), "c"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("checkpoint after cancelled commit: %v", err)
+	}
+	commitRows(t, db, "T", [][]any{{int64(2)}}, nil)
 }

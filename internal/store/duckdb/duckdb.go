@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -39,6 +40,8 @@ type DB struct {
 	// ambiguous.
 	catalog string
 
+	release func() // forgets the file in openFiles
+
 	closeOnce sync.Once
 	closed    chan struct{}
 }
@@ -57,15 +60,60 @@ func WithLogger(l *slog.Logger) Option { return func(d *DB) { d.log = l } }
 // ErrClosed is returned by every method after Close.
 var ErrClosed = errors.New("duckdb store is closed")
 
+// openFiles holds the database files open in this process. DuckDB's file
+// lock only keeps other processes out; two instances on one file in the
+// same process would corrupt it, so Open refuses that.
+var openFiles = struct {
+	sync.Mutex
+	m map[string]bool
+}{m: map[string]bool{}}
+
+// fileKey identifies a database file: absolute, with symlinks of its
+// directory resolved.
+func fileKey(path string) (string, error) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return "", err
+	}
+	dir, err := filepath.EvalSymlinks(filepath.Dir(abs))
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(dir, filepath.Base(abs)), nil
+}
+
 // Open opens (creating when missing) the database file at path; path ""
-// opens a private in-memory database (for tests).
+// opens a private in-memory database (for tests). A file can be open once
+// per process.
 func Open(path string, opts ...Option) (*DB, error) {
 	if strings.ContainsAny(path, "?\x00") {
 		return nil, fmt.Errorf("open duckdb %q: path must not contain '?' or NUL", path)
 	}
+	var key string
+	if path != "" {
+		var err error
+		if key, err = fileKey(path); err != nil {
+			return nil, fmt.Errorf("open duckdb %q: %w", path, err)
+		}
+		openFiles.Lock()
+		busy := openFiles.m[key]
+		openFiles.m[key] = true
+		openFiles.Unlock()
+		if busy {
+			return nil, fmt.Errorf("open duckdb %q: already open in this process (share the *DB instead)", path)
+		}
+	}
+	release := func() {
+		if key != "" {
+			openFiles.Lock()
+			delete(openFiles.m, key)
+			openFiles.Unlock()
+		}
+	}
 	dsn := path + "?enable_external_access=false"
 	c, err := duck.NewConnector(dsn, nil)
 	if err != nil {
+		release()
 		return nil, fmt.Errorf("open duckdb %q: %w", path, err)
 	}
 	d := &DB{
@@ -75,6 +123,7 @@ func Open(path string, opts ...Option) (*DB, error) {
 		log:       slog.Default(),
 		tables:    map[string]schema.Schema{},
 		closed:    make(chan struct{}),
+		release:   release,
 	}
 	for _, o := range opts {
 		o(d)
@@ -82,6 +131,7 @@ func Open(path string, opts ...Option) (*DB, error) {
 	if err := d.init(context.Background()); err != nil {
 		_ = d.sql.Close()
 		_ = c.Close()
+		release()
 		return nil, fmt.Errorf("open duckdb %q: %w", path, err)
 	}
 	return d, nil
@@ -138,6 +188,7 @@ func (d *DB) Close() error {
 		d.writeMu.Lock()
 		defer d.writeMu.Unlock()
 		err = errors.Join(d.sql.Close(), d.connector.Close())
+		d.release()
 		if err != nil {
 			err = fmt.Errorf("close duckdb: %w", err)
 		}
