@@ -60,3 +60,23 @@ func FuzzDeploy(f *testing.F) {
 		}
 	})
 }
+
+func FuzzResolvePlaceholders(f *testing.F) {
+	for _, s := range []string{
+		"https://[[parameters('domain')]/v1",
+		"{{apiKey}}",
+		"[[concat('parameters('workspace')', '/x')]",
+		"x [[concat('a' y",
+		"d[['k']]",
+		"{_QueryWindowStartTime} $id$",
+	} {
+		f.Add(s)
+	}
+	params := map[string]any{"domain": "example.com", "apiKey": "k", "workspace": "ws"}
+	f.Fuzz(func(t *testing.T, s string) {
+		out, _, _ := ResolvePlaceholders(map[string]any{"v": s}, params, PlaceholderOptions{Lenient: true})
+		if _, ok := out.(map[string]any); !ok {
+			t.Fatalf("result %T, want an object", out)
+		}
+	})
+}
