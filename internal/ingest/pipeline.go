@@ -144,7 +144,10 @@ func (p *Pipeline) PutDCR(ctx context.Context, dcr *resource.DCR, tables []*reso
 	}
 	var errs []error
 	for i, df := range dcr.DataFlows {
-		path := strings.TrimPrefix(df.Path, "$.")
+		path := df.Path
+		if i := strings.Index(path, "properties.dataFlows"); i >= 0 {
+			path = path[i:] // relative to the DCR, not to the file holding it
+		}
 		if path == "" {
 			path = fmt.Sprintf("properties.dataFlows[%d]", i)
 		}
@@ -307,7 +310,7 @@ func (p *Pipeline) compileFlow(ctx context.Context, path string, df resource.Dat
 		}
 		// Make sure the store has the table as declared (adds missing columns).
 		if ts, err = p.tables.EnsureTable(ctx, tbl, ts); err != nil {
-			return nil, fmt.Errorf("%s.outputStream: creating table %s: %w", path, tbl, err)
+			return nil, tableErr(path, tbl, err)
 		}
 	} else {
 		want := append(schema.Schema(nil), out...)
@@ -315,7 +318,7 @@ func (p *Pipeline) compileFlow(ctx context.Context, path string, df resource.Dat
 			want[tg].Type = schema.DateTime
 		}
 		if ts, err = p.tables.EnsureTable(ctx, tbl, want); err != nil {
-			return nil, fmt.Errorf("%s.outputStream: creating table %s: %w", path, tbl, err)
+			return nil, tableErr(path, tbl, err)
 		}
 		for _, c := range out {
 			if i := ts.Index(c.Name); i >= 0 && !compatible(c.Type, ts[i].Type) {
@@ -343,6 +346,14 @@ func newFlow(path string, prog *eval.Program, out schema.Schema, tbl string, ts 
 		}
 	}
 	return f
+}
+
+// tableErr reports a store refusal to create a table as a 400 naming the
+// data flow: the store's message is what the author can act on (for example
+// DuckDB refusing two columns that differ only by case).
+func tableErr(path, tbl string, err error) error {
+	return &apierr.APIError{Status: http.StatusBadRequest, Code: "InvalidDataFlow", Target: path + ".outputStream",
+		Message: fmt.Sprintf("%s.outputStream: creating table %s: %v", path, tbl, err), Err: err}
 }
 
 func findTable(tables []*resource.Table, name string) schema.Schema {
