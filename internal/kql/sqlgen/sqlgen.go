@@ -1,0 +1,859 @@
+package sqlgen
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/codeless/codeless/internal/kql/check"
+	"github.com/codeless/codeless/internal/kql/syntax"
+	"github.com/codeless/codeless/internal/kql/value"
+	"github.com/codeless/codeless/internal/schema"
+)
+
+// Catalog resolves table names to schemas.
+type Catalog interface {
+	TableSchema(name string) (schema.Schema, bool)
+}
+
+// Options configures translation.
+type Options struct {
+	// Now is the value of now() (and the origin of ago()); it is bound as a
+	// parameter, never read from the database clock.
+	Now time.Time
+}
+
+// Query is a translated query.
+type Query struct {
+	SQL     string
+	Args    []any
+	Columns schema.Schema
+	Render  string // render hint ("timechart", ...), "" if none
+}
+
+// SQLType returns the DuckDB column type used to store a KQL type.
+// Timespans are stored as BIGINT 100 ns ticks.
+func SQLType(t schema.Type) string {
+	switch t {
+	case schema.String, schema.GUID:
+		return "VARCHAR"
+	case schema.Int:
+		return "INTEGER"
+	case schema.Long, schema.TimeSpan:
+		return "BIGINT"
+	case schema.Real, schema.Decimal:
+		return "DOUBLE"
+	case schema.Bool:
+		return "BOOLEAN"
+	case schema.DateTime:
+		return "TIMESTAMP"
+	case schema.Dynamic:
+		return "JSON"
+	}
+	return "VARCHAR"
+}
+
+// Quote quotes an identifier for DuckDB.
+func Quote(name string) string {
+	return `"` + strings.ReplaceAll(name, `"`, `""`) + `"`
+}
+
+// ToSQL translates a KQL query over the catalog's tables into one DuckDB
+// statement: a chain of CTEs, one per stage. Errors are positioned
+// *syntax.Error values naming the construct that has no translation.
+func ToSQL(src string, cat Catalog, opts Options) (*Query, error) {
+	q, err := check.Check(src, check.Options{Mode: check.ModeQuery, Tables: cat.TableSchema})
+	if err != nil {
+		return nil, err
+	}
+	now := opts.Now
+	if now.IsZero() {
+		now = time.Now()
+	}
+	g := &gen{src: src, now: now.UTC()}
+	out, gerr := g.query(q)
+	if gerr != nil {
+		return nil, gerr
+	}
+	return out, nil
+}
+
+type gen struct {
+	src  string
+	now  time.Time
+	args []any
+}
+
+// unsupported is an error carrying a source position.
+func (g *gen) errf(sp syntax.Span, format string, a ...any) error {
+	return syntax.Errorf(g.src, sp.From, format, a...)
+}
+
+func (g *gen) bind(v any) string {
+	g.args = append(g.args, v)
+	return "?"
+}
+
+func tsLiteral(t time.Time) string {
+	return t.UTC().Format("2006-01-02 15:04:05.999999")
+}
+
+// sqlString renders s as a SQL string literal.
+func sqlString(s string) string {
+	return "'" + strings.ReplaceAll(s, "'", "''") + "'"
+}
+
+// constSQL renders a constant as a typed SQL literal. Only now()/ago() are
+// bound as parameters, so generated text stays readable and a literal never
+// leaves a parameter unused.
+func (g *gen) constSQL(v any, t schema.Type) string {
+	if v == nil {
+		if t == schema.String {
+			return "''"
+		}
+		return "CAST(NULL AS " + SQLType(t) + ")"
+	}
+	switch x := v.(type) {
+	case bool:
+		if x {
+			return "true"
+		}
+		return "false"
+	case time.Time:
+		return "CAST(" + sqlString(tsLiteral(x)) + " AS TIMESTAMP)"
+	case time.Duration:
+		return "CAST(" + strconv.FormatInt(int64(x/value.Tick), 10) + " AS BIGINT)"
+	case int64:
+		return "CAST(" + strconv.FormatInt(x, 10) + " AS " + SQLType(t) + ")"
+	case float64:
+		return "CAST(" + sqlString(strconv.FormatFloat(x, 'g', -1, 64)) + " AS DOUBLE)"
+	case string:
+		if t == schema.Dynamic {
+			return "CAST(" + sqlString(value.JSON(x)) + " AS JSON)"
+		}
+		return sqlString(x)
+	}
+	return "CAST(" + sqlString(value.JSON(v)) + " AS JSON)"
+}
+
+// nowSQL binds a point in time as a parameter.
+func (g *gen) nowSQL(t time.Time) string {
+	return "CAST(" + g.bind(tsLiteral(t)) + " AS TIMESTAMP)"
+}
+
+func (g *gen) query(q *check.Query) (*Query, error) {
+	var ctes []string
+	name := func(i int) string { return "_s" + strconv.Itoa(i) }
+	// source
+	switch {
+	case q.Rows != nil:
+		var sel []string
+		for _, row := range q.Rows {
+			var cols []string
+			for j, e := range row {
+				s, err := g.expr(e, q.Input)
+				if err != nil {
+					return nil, err
+				}
+				cols = append(cols, s+" AS "+Quote(q.Input[j].Name))
+			}
+			if len(cols) == 0 {
+				return nil, errors.New("translating query: a source without columns")
+			}
+			sel = append(sel, "SELECT "+strings.Join(cols, ", "))
+		}
+		ctes = append(ctes, name(0)+" AS ("+strings.Join(sel, " UNION ALL ")+")")
+	default:
+		var cols []string
+		for _, c := range q.Input {
+			cols = append(cols, Quote(c.Name))
+		}
+		if len(cols) == 0 {
+			return nil, fmt.Errorf("translating query: table %q has no columns", q.Table)
+		}
+		ctes = append(ctes, name(0)+" AS (SELECT "+strings.Join(cols, ", ")+" FROM "+Quote(q.Table)+")")
+	}
+	in := q.Input
+	for i, st := range q.Stages {
+		body, err := g.stage(st, in, name(i))
+		if err != nil {
+			return nil, err
+		}
+		ctes = append(ctes, name(i+1)+" AS ("+body+")")
+		in = st.Out()
+	}
+	sql := "WITH " + strings.Join(ctes, ",\n") + "\nSELECT * FROM " + name(len(q.Stages))
+	return &Query{SQL: sql, Args: g.args, Columns: q.Output, Render: q.Render}, nil
+}
+
+func (g *gen) stage(st check.Stage, in schema.Schema, from string) (string, error) {
+	switch s := st.(type) {
+	case *check.Filter:
+		p, err := g.expr(s.Pred, in)
+		if err != nil {
+			return "", err
+		}
+		return "SELECT * FROM " + from + " WHERE " + p, nil
+	case *check.Project:
+		var cols []string
+		for i, e := range s.Cols {
+			x, err := g.expr(e, in)
+			if err != nil {
+				return "", err
+			}
+			cols = append(cols, x+" AS "+Quote(s.Schema[i].Name))
+		}
+		return "SELECT " + strings.Join(cols, ", ") + " FROM " + from, nil
+	case *check.Summarize:
+		var cols, groups []string
+		for i, k := range s.Keys {
+			x, err := g.expr(k, in)
+			if err != nil {
+				return "", err
+			}
+			cols = append(cols, x+" AS "+Quote(s.Schema[i].Name))
+			groups = append(groups, strconv.Itoa(i+1))
+		}
+		for i, a := range s.Aggs {
+			x, err := g.aggregate(a, in, len(s.Keys) == 0)
+			if err != nil {
+				return "", err
+			}
+			cols = append(cols, x+" AS "+Quote(s.Schema[len(s.Keys)+i].Name))
+		}
+		sql := "SELECT " + strings.Join(cols, ", ") + " FROM " + from
+		if len(groups) > 0 {
+			sql += " GROUP BY " + strings.Join(groups, ", ")
+		}
+		return sql, nil
+	case *check.Sort:
+		ob, err := g.orderBy(s.Keys, in)
+		if err != nil {
+			return "", err
+		}
+		return "SELECT * FROM " + from + " ORDER BY " + ob, nil
+	case *check.Top:
+		ob, err := g.orderBy(s.Keys, in)
+		if err != nil {
+			return "", err
+		}
+		return "SELECT * FROM " + from + " ORDER BY " + ob + " LIMIT " + strconv.FormatInt(s.N, 10), nil
+	case *check.Take:
+		return "SELECT * FROM " + from + " LIMIT " + strconv.FormatInt(s.N, 10), nil
+	case *check.Count:
+		return "SELECT count(*) AS " + Quote("Count") + " FROM " + from, nil
+	case *check.Distinct:
+		var cols []string
+		for i, e := range s.Cols {
+			x, err := g.expr(e, in)
+			if err != nil {
+				return "", err
+			}
+			cols = append(cols, x+" AS "+Quote(s.Schema[i].Name))
+		}
+		return "SELECT DISTINCT " + strings.Join(cols, ", ") + " FROM " + from, nil
+	}
+	return "", g.errf(st.Span(), "operator %q is not supported in queries yet", st.OpName())
+}
+
+func (g *gen) orderBy(keys []check.SortKey, in schema.Schema) (string, error) {
+	var parts []string
+	for _, k := range keys {
+		x, err := g.expr(k.Expr, in)
+		if err != nil {
+			return "", err
+		}
+		dir := " ASC"
+		if k.Desc {
+			dir = " DESC"
+		}
+		nulls := " NULLS LAST"
+		if k.NullsFirst {
+			nulls = " NULLS FIRST"
+		}
+		parts = append(parts, x+dir+nulls)
+	}
+	return strings.Join(parts, ", "), nil
+}
+
+func (g *gen) aggregate(a *check.Aggregate, in schema.Schema, noGroups bool) (string, error) {
+	args := make([]string, len(a.Args))
+	for i, e := range a.Args {
+		x, err := g.expr(e, in)
+		if err != nil {
+			return "", err
+		}
+		args[i] = x
+	}
+	switch a.Fn {
+	case "count":
+		if len(args) == 0 {
+			return "count(*)", nil
+		}
+		return "count(" + args[0] + ")", nil
+	case "countif":
+		return "count(*) FILTER (WHERE " + args[0] + ")", nil
+	case "sum":
+		return "coalesce(sum(" + args[0] + "), 0)", nil
+	case "sumif":
+		return "coalesce(sum(" + args[0] + ") FILTER (WHERE " + args[1] + "), 0)", nil
+	case "avg":
+		if a.T == schema.TimeSpan {
+			return "CAST(round(avg(" + args[0] + ")) AS BIGINT)", nil
+		}
+		return "coalesce(avg(" + args[0] + "), 'NaN'::DOUBLE)", nil
+	case "min", "max":
+		return a.Fn + "(" + args[0] + ")", nil
+	case "dcount":
+		return "count(DISTINCT " + args[0] + ")", nil
+	case "take_any", "any":
+		return "any_value(" + args[0] + ")", nil
+	case "make_list":
+		return "coalesce(CAST(to_json(list(" + args[0] + ") FILTER (WHERE " + args[0] + " IS NOT NULL)) AS JSON), CAST('[]' AS JSON))", nil
+	case "make_set":
+		return "coalesce(CAST(to_json(list(DISTINCT " + args[0] + ") FILTER (WHERE " + args[0] + " IS NOT NULL)) AS JSON), CAST('[]' AS JSON))", nil
+	}
+	return "", g.errf(a.Sp, "aggregation %s() is not supported in queries yet", a.Fn)
+}
+
+// ---- scalar expressions ----
+
+func (g *gen) expr(e check.Expr, in schema.Schema) (string, error) {
+	switch x := e.(type) {
+	case *check.Column:
+		return Quote(in[x.Index].Name), nil
+	case *check.Const:
+		return g.constSQL(x.Value, x.T), nil
+	case *check.Call:
+		return g.call(x, in)
+	}
+	return "", g.errf(e.Span(), "expression has no SQL translation")
+}
+
+func (g *gen) argList(c *check.Call, in schema.Schema) ([]string, error) {
+	out := make([]string, len(c.Args))
+	for i, a := range c.Args {
+		s, err := g.expr(a, in)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = s
+	}
+	return out, nil
+}
+
+func isConst(e check.Expr) bool {
+	_, ok := e.(*check.Const)
+	return ok
+}
+
+func constString(e check.Expr) (string, bool) {
+	if k, ok := e.(*check.Const); ok {
+		s, ok := k.Value.(string)
+		return s, ok
+	}
+	return "", false
+}
+
+// strSQL renders an argument as VARCHAR with KQL tostring semantics.
+func (g *gen) strSQL(e check.Expr, s string) string {
+	switch e.Type() {
+	case schema.String, schema.GUID:
+		return s
+	case schema.Bool:
+		return "(CASE WHEN " + s + " THEN 'True' WHEN NOT " + s + " THEN 'False' ELSE '' END)"
+	case schema.DateTime:
+		return "coalesce(strftime(" + s + ", '%Y-%m-%dT%H:%M:%S.%f') || '0Z', '')"
+	case schema.Dynamic:
+		return "coalesce((CASE WHEN json_type(" + s + ") = 'VARCHAR' THEN json_extract_string(" + s + ", '$') ELSE CAST(" + s + " AS VARCHAR) END), '')"
+	}
+	return "coalesce(CAST(" + s + " AS VARCHAR), '')"
+}
+
+// hasPattern builds the RE2 pattern for has-family operators.
+func hasPattern(needle string, cs, before, after bool) string {
+	p := regexp.QuoteMeta(needle)
+	first, _ := utf8.DecodeRuneInString(needle)
+	last, _ := utf8.DecodeLastRuneInString(needle)
+	alnum := func(r rune) bool {
+		return r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= utf8.RuneSelf
+	}
+	if before && needle != "" && alnum(first) {
+		p = `(?:^|[^\p{L}\p{N}])` + p
+	}
+	if after && needle != "" && alnum(last) {
+		p += `(?:[^\p{L}\p{N}]|$)`
+	}
+	if !cs {
+		p = "(?i)" + p
+	}
+	return p
+}
+
+func likeEscape(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+}
+
+func (g *gen) call(c *check.Call, in schema.Schema) (string, error) {
+	fn := c.Fn
+	// String predicates (with negation and null semantics).
+	if base, neg, ok := stringPredicate(fn); ok {
+		return g.stringPred(c, in, base, neg)
+	}
+	switch fn {
+	case "in", "!in", "in~", "!in~", "has_any", "has_all":
+		return g.inList(c, in)
+	}
+	a, err := g.argList(c, in)
+	if err != nil {
+		return "", err
+	}
+	t0 := schema.Type("")
+	if len(c.Args) > 0 {
+		t0 = c.Args[0].Type()
+	}
+	switch fn {
+	case "and", "or":
+		return "(" + a[0] + " " + strings.ToUpper(fn) + " " + a[1] + ")", nil
+	case "not":
+		return "(NOT " + a[0] + ")", nil
+	case "==", "!=":
+		l, r := a[0], a[1]
+		if c.Args[0].Type() == schema.Dynamic || c.Args[1].Type() == schema.Dynamic {
+			l, r = g.strSQL(c.Args[0], l), g.strSQL(c.Args[1], r)
+		}
+		if fn == "==" {
+			if isConst(c.Args[0]) || isConst(c.Args[1]) {
+				return "coalesce(" + l + " = " + r + ", false)", nil
+			}
+			return "(CASE WHEN " + l + " IS NULL AND " + r + " IS NULL THEN NULL ELSE coalesce(" + l + " = " + r + ", false) END)", nil
+		}
+		if isConst(c.Args[0]) || isConst(c.Args[1]) {
+			return "coalesce(" + l + " <> " + r + ", true)", nil
+		}
+		return "(CASE WHEN " + l + " IS NULL AND " + r + " IS NULL THEN NULL ELSE coalesce(" + l + " <> " + r + ", true) END)", nil
+	case "<", "<=", ">", ">=":
+		return "(" + a[0] + " " + fn + " " + a[1] + ")", nil
+	case "between", "!between":
+		s := "(" + a[0] + " BETWEEN " + a[1] + " AND " + a[2] + ")"
+		if fn == "!between" {
+			s = "(NOT " + s + ")"
+		}
+		return s, nil
+	case "+", "-", "*", "/", "%":
+		return g.arith(c, a)
+	case "neg":
+		return "(-" + a[0] + ")", nil
+	case "getprop":
+		key, ok := constString(c.Args[1])
+		if !ok {
+			return "", g.errf(c.Sp, "a computed property name has no SQL translation")
+		}
+		return "json_extract(" + a[0] + ", " + sqlString("$."+jsonKey(key)) + ")", nil
+	case "index":
+		k, ok := c.Args[1].(*check.Const)
+		n, isInt := k.Value.(int64)
+		if !ok || !isInt {
+			return "", g.errf(c.Sp, "a computed array index has no SQL translation")
+		}
+		path := "$[" + strconv.FormatInt(n, 10) + "]"
+		if n < 0 {
+			path = "$[#" + strconv.FormatInt(n, 10) + "]"
+		}
+		return "json_extract(" + a[0] + ", " + sqlString(path) + ")", nil
+	case "tostring":
+		return g.strSQL(c.Args[0], a[0]), nil
+	case "toint", "tolong", "todouble", "tobool":
+		target := map[string]string{"toint": "INTEGER", "tolong": "BIGINT", "todouble": "DOUBLE", "tobool": "BOOLEAN"}[fn]
+		src := a[0]
+		if t0 == schema.Dynamic {
+			src = "json_extract_string(" + a[0] + ", '$')"
+		}
+		if (fn == "toint" || fn == "tolong") && (t0 == schema.Real || t0 == schema.String || t0 == schema.Dynamic) {
+			return "TRY_CAST(trunc(TRY_CAST(" + src + " AS DOUBLE)) AS " + target + ")", nil
+		}
+		return "TRY_CAST(" + src + " AS " + target + ")", nil
+	case "todatetime":
+		switch t0 {
+		case schema.DateTime:
+			return a[0], nil
+		case schema.Dynamic:
+			return "TRY_CAST(json_extract_string(" + a[0] + ", '$') AS TIMESTAMP)", nil
+		case schema.String:
+			return "TRY_CAST(" + a[0] + " AS TIMESTAMP)", nil
+		}
+		return "CAST(NULL AS TIMESTAMP)", nil
+	case "parse_json":
+		if t0 == schema.Dynamic {
+			return a[0], nil
+		}
+		s := g.strSQL(c.Args[0], a[0])
+		return "(CASE WHEN json_valid(" + s + ") THEN CAST(" + s + " AS JSON) END)", nil
+	case "isnull":
+		return "(" + a[0] + " IS NULL)", nil
+	case "isnotnull":
+		return "(" + a[0] + " IS NOT NULL)", nil
+	case "isempty":
+		if t0 == schema.String {
+			return "(" + a[0] + " IS NULL OR " + a[0] + " = '')", nil
+		}
+		if t0 == schema.Dynamic {
+			return "(" + a[0] + " IS NULL OR json_extract_string(" + a[0] + ", '$') = '')", nil
+		}
+		return "(" + a[0] + " IS NULL)", nil
+	case "isnotempty":
+		if t0 == schema.String {
+			return "(" + a[0] + " IS NOT NULL AND " + a[0] + " <> '')", nil
+		}
+		if t0 == schema.Dynamic {
+			return "(" + a[0] + " IS NOT NULL AND coalesce(json_extract_string(" + a[0] + ", '$'), 'x') <> '')", nil
+		}
+		return "(" + a[0] + " IS NOT NULL)", nil
+	case "iff":
+		return "(CASE WHEN " + a[0] + " THEN " + g.cast(c.Args[1], a[1], c.T) + " ELSE " + g.cast(c.Args[2], a[2], c.T) + " END)", nil
+	case "case":
+		var b strings.Builder
+		b.WriteString("(CASE")
+		for i := 0; i+1 < len(a); i += 2 {
+			b.WriteString(" WHEN " + a[i] + " THEN " + g.cast(c.Args[i+1], a[i+1], c.T))
+		}
+		b.WriteString(" ELSE " + g.cast(c.Args[len(a)-1], a[len(a)-1], c.T) + " END)")
+		return b.String(), nil
+	case "coalesce":
+		parts := make([]string, len(a))
+		for i := range a {
+			parts[i] = g.cast(c.Args[i], a[i], c.T)
+			if c.T == schema.String {
+				parts[i] = "NULLIF(" + parts[i] + ", '')"
+			}
+		}
+		s := "coalesce(" + strings.Join(parts, ", ") + ")"
+		if c.T == schema.String {
+			s = "coalesce(" + s + ", '')"
+		}
+		return s, nil
+	case "max_of", "min_of":
+		f := "greatest"
+		if fn == "min_of" {
+			f = "least"
+		}
+		parts := make([]string, len(a))
+		for i := range a {
+			parts[i] = g.cast(c.Args[i], a[i], c.T)
+		}
+		return f + "(" + strings.Join(parts, ", ") + ")", nil
+	case "now":
+		if len(c.Args) == 1 {
+			if k, ok := c.Args[0].(*check.Const); ok {
+				d, _ := k.Value.(time.Duration)
+				return g.nowSQL(g.now.Add(d)), nil
+			}
+			return "", g.errf(c.Sp, "now() needs a constant offset in queries")
+		}
+		return g.nowSQL(g.now), nil
+	case "ago":
+		if k, ok := c.Args[0].(*check.Const); ok {
+			d, _ := k.Value.(time.Duration)
+			return g.nowSQL(g.now.Add(-d)), nil
+		}
+		return "(" + g.nowSQL(g.now) + " - to_microseconds(CAST(" + a[0] + " // 10 AS BIGINT)))", nil
+	case "strcat":
+		parts := make([]string, len(a))
+		for i := range a {
+			parts[i] = g.strSQL(c.Args[i], a[i])
+		}
+		return "concat(" + strings.Join(parts, ", ") + ")", nil
+	case "strcat_delim":
+		parts := make([]string, len(a))
+		for i := range a {
+			parts[i] = g.strSQL(c.Args[i], a[i])
+		}
+		return "concat_ws(" + strings.Join(parts, ", ") + ")", nil
+	case "tolower", "toupper":
+		f := map[string]string{"tolower": "lower", "toupper": "upper"}[fn]
+		return f + "(" + g.strSQL(c.Args[0], a[0]) + ")", nil
+	case "strlen":
+		return "CAST(length(" + g.strSQL(c.Args[0], a[0]) + ") AS BIGINT)", nil
+	case "substring":
+		s := "substring(" + g.strSQL(c.Args[0], a[0]) + ", greatest(" + a[1] + ", 0) + 1"
+		if len(a) > 2 {
+			s += ", " + a[2]
+		}
+		return s + ")", nil
+	case "replace_string":
+		return "replace(" + g.strSQL(c.Args[0], a[0]) + ", " + g.strSQL(c.Args[1], a[1]) + ", " + g.strSQL(c.Args[2], a[2]) + ")", nil
+	case "bin":
+		return g.bin(c, a)
+	case "startofday", "startofmonth", "startofyear", "startofweek":
+		if len(a) > 1 {
+			return "", g.errf(c.Sp, "%s with an offset is not supported in queries yet", fn)
+		}
+		unit := strings.TrimPrefix(fn, "startof")
+		if unit == "week" {
+			return "CAST(date_trunc('week', " + a[0] + " + INTERVAL 1 DAY) - INTERVAL 1 DAY AS TIMESTAMP)", nil
+		}
+		return "CAST(date_trunc('" + unit + "', " + a[0] + ") AS TIMESTAMP)", nil
+	case "datetime_add":
+		part, ok := constString(c.Args[0])
+		f := map[string]string{"year": "to_years", "month": "to_months", "week": "to_weeks", "day": "to_days",
+			"hour": "to_hours", "minute": "to_minutes", "second": "to_seconds", "millisecond": "to_milliseconds",
+			"microsecond": "to_microseconds"}[strings.ToLower(part)]
+		if !ok || f == "" {
+			return "", g.errf(c.Sp, "datetime_add needs a constant part (year, month, week, day, hour, minute, second, millisecond, microsecond)")
+		}
+		return "(" + a[2] + " + " + f + "(CAST(" + a[1] + " AS " + map[bool]string{true: "INTEGER", false: "BIGINT"}[f == "to_years" || f == "to_months" || f == "to_weeks" || f == "to_days"] + ")))", nil
+	case "getyear", "getmonth", "dayofmonth", "hourofday":
+		part := map[string]string{"getyear": "year", "getmonth": "month", "dayofmonth": "day", "hourofday": "hour"}[fn]
+		return "CAST(date_part('" + part + "', " + a[0] + ") AS INTEGER)", nil
+	case "array_length":
+		return "(CASE WHEN json_type(" + a[0] + ") = 'ARRAY' THEN CAST(json_array_length(" + a[0] + ") AS BIGINT) END)", nil
+	case "abs":
+		return "abs(" + a[0] + ")", nil
+	case "round":
+		if len(a) > 1 {
+			return "round(" + a[0] + ", " + a[1] + ")", nil
+		}
+		return "round(" + a[0] + ")", nil
+	case "toguid":
+		return "(CASE WHEN regexp_full_match(lower(" + g.strSQL(c.Args[0], a[0]) + "), '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}') THEN lower(" + g.strSQL(c.Args[0], a[0]) + ") END)", nil
+	}
+	return "", g.errf(c.Sp, "function %q is not supported in queries yet", fn)
+}
+
+// cast converts an argument to the call's result type when they differ.
+func (g *gen) cast(e check.Expr, s string, t schema.Type) string {
+	if e.Type() == t {
+		return s
+	}
+	if t == schema.Dynamic {
+		if e.Type() == schema.String {
+			return "to_json(" + s + ")"
+		}
+		return "CAST(to_json(" + s + ") AS JSON)"
+	}
+	return "CAST(" + s + " AS " + SQLType(t) + ")"
+}
+
+func jsonKey(k string) string {
+	ok := k != ""
+	for _, r := range k {
+		if !(r == '_' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z') {
+			ok = false
+		}
+	}
+	if ok {
+		return k
+	}
+	return `"` + strings.ReplaceAll(k, `"`, `\"`) + `"`
+}
+
+func stringPredicate(fn string) (string, bool, bool) {
+	neg := false
+	base := fn
+	if fn == "!~" {
+		base, neg = "=~", true
+	} else if strings.HasPrefix(fn, "!") {
+		base, neg = fn[1:], true
+	}
+	switch base {
+	case "=~", "matches regex":
+		return base, neg, true
+	}
+	for _, b := range []string{"contains", "has", "hasprefix", "hassuffix", "startswith", "endswith"} {
+		if base == b || base == b+"_cs" {
+			return base, neg, true
+		}
+	}
+	return "", false, false
+}
+
+func (g *gen) stringPred(c *check.Call, in schema.Schema, base string, neg bool) (string, error) {
+	a, err := g.argList(c, in)
+	if err != nil {
+		return "", err
+	}
+	l := g.strSQL(c.Args[0], a[0])
+	r := g.strSQL(c.Args[1], a[1])
+	var x string
+	switch base {
+	case "=~":
+		x = "lower(" + l + ") = lower(" + r + ")"
+	case "contains":
+		x = "contains(lower(" + l + "), lower(" + r + "))"
+	case "contains_cs":
+		x = "contains(" + l + ", " + r + ")"
+	case "startswith":
+		x = "starts_with(lower(" + l + "), lower(" + r + "))"
+	case "startswith_cs":
+		x = "starts_with(" + l + ", " + r + ")"
+	case "endswith":
+		x = "ends_with(lower(" + l + "), lower(" + r + "))"
+	case "endswith_cs":
+		x = "ends_with(" + l + ", " + r + ")"
+	case "matches regex":
+		x = "regexp_matches(" + l + ", " + r + ")"
+	default: // has family
+		needle, ok := constString(c.Args[1])
+		if !ok {
+			return "", g.errf(c.Sp, "%q needs a constant string on the right in queries", c.Fn)
+		}
+		cs := strings.HasSuffix(base, "_cs")
+		kind := strings.TrimSuffix(base, "_cs")
+		pat := hasPattern(needle, cs, kind != "hassuffix", kind != "hasprefix")
+		x = "regexp_matches(" + l + ", " + sqlString(pat) + ")"
+	}
+	if neg {
+		return "coalesce(NOT (" + x + "), true)", nil
+	}
+	return "coalesce(" + x + ", false)", nil
+}
+
+func (g *gen) inList(c *check.Call, in schema.Schema) (string, error) {
+	x, err := g.expr(c.Args[0], in)
+	if err != nil {
+		return "", err
+	}
+	base := strings.TrimPrefix(c.Fn, "!")
+	neg := base != c.Fn
+	var items []string
+	var needles []string
+	for _, e := range c.Args[1:] {
+		k, ok := e.(*check.Const)
+		if !ok {
+			s, err := g.expr(e, in)
+			if err != nil {
+				return "", err
+			}
+			if base == "has_any" || base == "has_all" {
+				return "", g.errf(c.Sp, "%s needs constant values in queries", base)
+			}
+			items = append(items, s)
+			continue
+		}
+		vals := []any{k.Value}
+		if arr, ok := k.Value.([]any); ok {
+			vals = arr
+		}
+		for _, v := range vals {
+			if base == "has_any" || base == "has_all" {
+				needles = append(needles, value.ToString(v))
+				continue
+			}
+			t := c.Args[0].Type()
+			if t == schema.Dynamic {
+				t = schema.String
+			}
+			cv, ok := value.Convert(v, t)
+			if !ok {
+				continue
+			}
+			items = append(items, g.constSQL(cv, t))
+		}
+	}
+	lhs := x
+	if c.Args[0].Type() == schema.Dynamic {
+		lhs = g.strSQL(c.Args[0], x)
+	}
+	var expr string
+	switch base {
+	case "in", "in~":
+		if len(items) == 0 {
+			expr = "false"
+			break
+		}
+		if base == "in~" {
+			for i := range items {
+				items[i] = "lower(" + items[i] + ")"
+			}
+			lhs = "lower(" + g.strSQL(c.Args[0], x) + ")"
+		}
+		expr = lhs + " IN (" + strings.Join(items, ", ") + ")"
+	default:
+		if len(needles) == 0 {
+			expr = map[bool]string{true: "true", false: "false"}[base == "has_all"]
+			break
+		}
+		s := g.strSQL(c.Args[0], x)
+		var parts []string
+		for _, n := range needles {
+			parts = append(parts, "regexp_matches("+s+", "+sqlString(hasPattern(n, false, true, true))+")")
+		}
+		op := " OR "
+		if base == "has_all" {
+			op = " AND "
+		}
+		expr = "(" + strings.Join(parts, op) + ")"
+	}
+	if neg {
+		return "coalesce(NOT (" + expr + "), true)", nil
+	}
+	return "coalesce(" + expr + ", false)", nil
+}
+
+func (g *gen) arith(c *check.Call, a []string) (string, error) {
+	lt, rt := c.Args[0].Type(), c.Args[1].Type()
+	op := c.Fn
+	dt, ts := schema.DateTime, schema.TimeSpan
+	toInterval := func(s string) string { return "to_microseconds(CAST(" + s + " // 10 AS BIGINT))" }
+	switch {
+	case lt == dt && rt == ts:
+		return "(" + a[0] + " " + op + " " + toInterval(a[1]) + ")", nil
+	case lt == ts && rt == dt && op == "+":
+		return "(" + a[1] + " + " + toInterval(a[0]) + ")", nil
+	case lt == dt && rt == dt && op == "-":
+		return "((epoch_us(" + a[0] + ") - epoch_us(" + a[1] + ")) * 10)", nil
+	case lt == ts && rt == ts && op == "/":
+		return "(CAST(" + a[0] + " AS DOUBLE) / " + a[1] + ")", nil
+	case (lt == ts) != (rt == ts) && (op == "*" || op == "/"):
+		return "CAST(round(" + a[0] + " " + op + " " + a[1] + ") AS BIGINT)", nil
+	case lt == schema.Dynamic || rt == schema.Dynamic:
+		return "", g.errf(c.Sp, "arithmetic on dynamic values has no SQL translation; convert with tolong()/todouble() first")
+	}
+	intOp := (lt == schema.Int || lt == schema.Long || lt == ts) && (rt == schema.Int || rt == schema.Long || rt == ts)
+	switch op {
+	case "/":
+		if intOp {
+			return "(CASE WHEN " + a[1] + " = 0 THEN NULL ELSE CAST(trunc(" + a[0] + " / " + a[1] + ") AS BIGINT) END)", nil
+		}
+		return "(" + a[0] + " / " + a[1] + ")", nil
+	case "%":
+		if intOp {
+			return "(CASE WHEN " + a[1] + " = 0 THEN NULL ELSE ((" + a[0] + " % " + a[1] + ") + " + a[1] + ") % " + a[1] + " END)", nil
+		}
+		return "(CASE WHEN " + a[1] + " = 0 THEN 'NaN'::DOUBLE ELSE ((fmod(" + a[0] + ", " + a[1] + ") + " + a[1] + ") % " + a[1] + ") END)", nil
+	}
+	return "(" + a[0] + " " + op + " " + a[1] + ")", nil
+}
+
+// tickOffsetMicros is the distance from 0001-01-01 to the Unix epoch in µs;
+// datetime bins are aligned to 0001-01-01 like KQL ticks.
+const tickOffsetMicros = 62135596800000000
+
+func (g *gen) bin(c *check.Call, a []string) (string, error) {
+	t := c.Args[0].Type()
+	k, isC := c.Args[1].(*check.Const)
+	switch t {
+	case schema.DateTime:
+		d, ok := k.Value.(time.Duration)
+		if !isC || !ok || d <= 0 || d%time.Microsecond != 0 {
+			return "", g.errf(c.Sp, "bin on datetime needs a constant positive timespan of whole microseconds")
+		}
+		us := strconv.FormatInt(int64(d/time.Microsecond), 10)
+		off := strconv.FormatInt(tickOffsetMicros, 10)
+		return "make_timestamp(((epoch_us(" + a[0] + ") + " + off + ") // " + us + ") * " + us + " - " + off + ")", nil
+	case schema.TimeSpan:
+		return "(floor(" + a[0] + " / " + a[1] + ") * " + a[1] + ")::BIGINT", nil
+	case schema.Int, schema.Long:
+		if c.Args[1].Type() == schema.Real {
+			return "(floor(" + a[0] + " / " + a[1] + ") * " + a[1] + ")", nil
+		}
+		return "CAST(floor(" + a[0] + " / " + a[1] + ") * " + a[1] + " AS BIGINT)", nil
+	case schema.Real:
+		return "(floor(" + a[0] + " / " + a[1] + ") * " + a[1] + ")", nil
+	}
+	return "", g.errf(c.Sp, "bin on %s is not supported in queries", t)
+}
