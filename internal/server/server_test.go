@@ -712,3 +712,42 @@ func TestRestrictTime(t *testing.T) {
 		t.Fatalf("no TimeGenerated table changed: %s", got)
 	}
 }
+
+func TestQueryKQL(t *testing.T) {
+	e := newEnv(t, nil)
+	seedTable(t, e.db)
+	hdr := map[string]string{"Authorization": "Bearer " + e.token(t), "Content-Type": "application/json"}
+	cases := []struct {
+		body   string
+		status int
+		want   string
+	}{
+		{`{"query":"Q_CL | where N > 1 | project Name"}`, 200, `"columns":[{"name":"Name","type":"string"}],"rows":[["old"]]`},
+		{`{"query":"Q_CL | summarize c = count()","timespan":"PT1H"}`, 200, `"rows":[[1]]`},
+		{`{"query":"Q_CL | extend d = Bag.a[1] | project d"}`, 200, `"x"`},
+		{`{"query":"Q_CL | where"}`, 400, `line 1`},
+		{`{"query":"Q_CL | project Nope"}`, 400, `Nope`},
+	}
+	for _, tc := range cases {
+		rec := e.do(t, "POST", "/v1/workspaces/codeless/query", []byte(tc.body), hdr)
+		if rec.Code != tc.status || !strings.Contains(rec.Body.String(), tc.want) {
+			t.Errorf("%s: %d %s (want %d containing %s)", tc.body, rec.Code, rec.Body, tc.status, tc.want)
+		}
+		if tc.status == 400 && decodeEnv(t, rec).Error.Code != "BadArgumentError" {
+			t.Errorf("%s: code %s", tc.body, rec.Body)
+		}
+	}
+}
+
+func FuzzParseTimespan(f *testing.F) {
+	for _, s := range []string{"PT1H", "P1D", "P1DT2H3M4.5S", "2024-01-01T00:00:00Z/PT1H", "PT1H/2024-01-01", "a/b", "P", "/", "P9999999999999D"} {
+		f.Add(s)
+	}
+	now := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+	f.Fuzz(func(t *testing.T, s string) {
+		start, end, err := ParseTimespan(s, now)
+		if err == nil && end.Before(start) {
+			t.Fatalf("%q: end %v before start %v", s, end, start)
+		}
+	})
+}
