@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/codeless/codeless/internal/apierr"
 	"github.com/codeless/codeless/internal/resource"
@@ -407,4 +408,27 @@ func FuzzProcessJSON(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestFieldTruncation(t *testing.T) {
+	p, _ := loadDemo(t)
+	long := strings.Repeat("é", MaxFieldBytes/2) + "xyz" // 64 KB + 3 bytes, multi-byte runes
+	body, _ := json.Marshal([]map[string]any{{"eventType": "Alert", "message": long, "ts": "2023-03-06T00:00:00Z"}})
+	out, err := p.ProcessJSON(context.Background(), "dcr-demo", "Custom-ExampleConnectorInput", body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	msg := out.Table("ExampleConnectorAlerts_CL").Rows[0][3].(string)
+	if len(msg) != MaxFieldBytes || out.Truncated != 1 || !utf8.ValidString(msg) {
+		t.Fatalf("len %d truncated %d valid %v", len(msg), out.Truncated, utf8.ValidString(msg))
+	}
+	for _, tc := range []struct {
+		s    string
+		n    int
+		want string
+	}{{"abc", 5, "abc"}, {"abcdef", 3, "abc"}, {"aé", 2, "a"}, {"a€b", 3, "a"}, {"a€b", 4, "a€"}, {"€", 0, ""}} {
+		if got := truncateUTF8(tc.s, tc.n); got != tc.want {
+			t.Errorf("truncateUTF8(%q, %d) = %q, want %q", tc.s, tc.n, got, tc.want)
+		}
+	}
 }

@@ -104,6 +104,7 @@ type Output struct {
 	Invalid      int          // values set to null by coercion (stream or table)
 	Rows         int          // rows produced over all tables
 	TimeAdjusted int          // TimeGenerated values replaced by now
+	Truncated    int          // string values cut to MaxFieldBytes
 	Bytes        int64        // request body bytes (HTTP path only)
 }
 

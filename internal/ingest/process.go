@@ -19,6 +19,21 @@ import (
 	"github.com/codeless/codeless/internal/schema"
 )
 
+// MaxFieldBytes is Azure's field value limit: longer string values are
+// truncated, not rejected (reference/ccf-format.md §6.3).
+const MaxFieldBytes = 64 << 10
+
+// truncateUTF8 cuts s to at most n bytes without splitting a UTF-8 sequence.
+func truncateUTF8(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && s[n]&0xC0 == 0x80 { // s[n] continues a sequence: back up to its start
+		n--
+	}
+	return s[:n]
+}
+
 // slabRows is how many rows' worth of values are allocated at once.
 const slabRows = 256
 
@@ -86,8 +101,14 @@ func (fo *flowOut) emitRow(o []any) error {
 		r[j] = v
 	}
 	for _, j := range f.strCols {
-		if r[j] == nil {
+		switch v := r[j].(type) {
+		case nil:
 			r[j] = ""
+		case string:
+			if len(v) > MaxFieldBytes {
+				r[j] = truncateUTF8(v, MaxFieldBytes)
+				fo.r.out.Truncated++
+			}
 		}
 	}
 	if f.tgIdx >= 0 {
