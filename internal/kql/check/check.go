@@ -545,6 +545,15 @@ func escapeGlob(p string) string {
 }
 
 func (c *checker) constCount(e syntax.Expr) (int64, *syntax.Error) {
+	hasNames := false
+	walkIdents(e, func(name string) {
+		if _, ok := c.scalars[name]; !ok {
+			hasNames = true
+		}
+	})
+	if hasNames {
+		return 0, c.errf(e.Pos(), "expected a constant row count")
+	}
 	x, err := c.expr(e, &scope{})
 	if err != nil {
 		return 0, err
@@ -1124,8 +1133,10 @@ func (c *checker) expr(e syntax.Expr, sc *scope) (Expr, *syntax.Error) {
 			}
 			args = append(args, ae)
 		}
-		if err := c.comparable(x.X.Pos(), "between", args[0].Type(), args[1].Type()); err != nil {
-			return nil, err
+		for _, bound := range args[1:] {
+			if err := c.comparable(x.X.Pos(), "between", args[0].Type(), bound.Type()); err != nil {
+				return nil, err
+			}
 		}
 		fn := "between"
 		if x.Not {
