@@ -377,30 +377,26 @@ func (s *Server) handleOpenIDConfig(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
-// handleLogin implements POST /login for the web UI: form fields client_id,
-// client_secret and optional next (a local path). Success sets an HttpOnly,
-// SameSite=Lax session cookie holding an access token and redirects (303) to
-// next or "/"; failure redirects to /login?error=invalid.
+// handleLogin serves /login: with a web UI mounted, the UI handles it (its
+// page and form, through Sessions); otherwise POST /login takes form fields
+// client_id, client_secret and optional next (a local path), sets the
+// session cookie and redirects (303) to next or "/", or to
+// /login?error=invalid on failure.
 func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
+	if h := s.currentWeb(); h != nil {
+		h.ServeHTTP(w, r)
+		return
+	}
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", http.MethodPost)
+		apierr.Write(w, apierr.New(http.StatusMethodNotAllowed, "MethodNotAllowed", "", "POST client_id and client_secret to /login"))
+		return
+	}
 	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
-	if err := r.ParseForm(); err != nil {
+	if err := r.ParseForm(); err != nil || !s.login(r.Context(), w, r, r.PostForm.Get("client_id"), r.PostForm.Get("client_secret")) {
 		http.Redirect(w, r, "/login?error=invalid", http.StatusSeeOther)
 		return
 	}
-	id, secret := r.PostForm.Get("client_id"), r.PostForm.Get("client_secret")
-	ok, err := s.deps.Clients.Verify(r.Context(), id, secret)
-	if err != nil {
-		s.log.Error("verifying client", "client", id, "err", err)
-	}
-	if !ok || err != nil {
-		http.Redirect(w, r, "/login?error=invalid", http.StatusSeeOther)
-		return
-	}
-	tok, exp := s.issueToken(id, s.now())
-	http.SetCookie(w, &http.Cookie{
-		Name: SessionCookieName, Value: tok, Path: "/", Expires: exp, HttpOnly: true,
-		Secure: r.TLS != nil || s.cfg.SecureCookies, SameSite: http.SameSiteLaxMode,
-	})
 	next := r.PostForm.Get("next")
 	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.Contains(next, "\\") {
 		next = "/"
@@ -410,6 +406,10 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 
 // handleLogout clears the session cookie.
 func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) {
-	http.SetCookie(w, &http.Cookie{Name: SessionCookieName, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteLaxMode})
+	if h := s.currentWeb(); h != nil {
+		h.ServeHTTP(w, r)
+		return
+	}
+	clearSession(w)
 	http.Redirect(w, r, "/login", http.StatusSeeOther)
 }

@@ -92,6 +92,7 @@ type Server struct {
 	now      func() time.Time
 	tokenKey []byte
 	handler  http.Handler
+	web      webHandler
 }
 
 // DefaultSubscription is the default subscription id.
@@ -135,6 +136,7 @@ func New(cfg Config, deps Deps) (*Server, error) {
 		return nil, fmt.Errorf("creating server: %w", err)
 	}
 	s := &Server{cfg: cfg, deps: deps, log: cfg.Logger.With("component", "server"), now: cfg.Now, tokenKey: key}
+	s.SetWeb(deps.Web)
 	s.handler = s.routes()
 	return s, nil
 }
@@ -158,8 +160,8 @@ func (s *Server) routes() http.Handler {
 	})
 	r.Post("/{tenant}/oauth2/v2.0/token", s.handleToken)
 	r.Get("/{tenant}/v2.0/.well-known/openid-configuration", s.handleOpenIDConfig)
-	r.Post("/login", s.handleLogin)
-	r.Post("/logout", s.handleLogout)
+	r.HandleFunc("/login", s.handleLogin)
+	r.HandleFunc("/logout", s.handleLogout)
 
 	// Authenticated API.
 	r.Group(func(r chi.Router) {
@@ -179,12 +181,16 @@ func (s *Server) routes() http.Handler {
 	notFound := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		apierr.Write(w, apierr.New(http.StatusNotFound, "NotFound", "", "no route for %s %s", r.Method, r.URL.Path))
 	})
-	if s.deps.Web != nil {
-		r.Handle("/*", s.deps.Web)
-		r.Handle("/", s.deps.Web)
-	} else {
-		r.NotFound(notFound)
-	}
+	web := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if h := s.currentWeb(); h != nil {
+			h.ServeHTTP(w, r)
+			return
+		}
+		notFound(w, r)
+	})
+	r.Handle("/*", web)
+	r.Handle("/", web)
+	r.NotFound(web)
 	return r
 }
 

@@ -621,8 +621,7 @@ func TestParseTimespan(t *testing.T) {
 }
 
 func TestLoginSession(t *testing.T) {
-	web := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { _, _ = io.WriteString(w, "web:"+r.URL.Path) })
-	e := newEnv(t, func(_ *Config, d *Deps) { d.Web = web })
+	e := newEnv(t, nil)
 	form := url.Values{"client_id": {testClient}, "client_secret": {testSecret}, "next": {"/connectors"}}
 	ct := map[string]string{"Content-Type": "application/x-www-form-urlencoded"}
 	rec := e.do(t, "POST", "/login", []byte(form.Encode()), ct)
@@ -642,10 +641,6 @@ func TestLoginSession(t *testing.T) {
 	e.h.ServeHTTP(out, req)
 	if out.Code != 200 {
 		t.Fatalf("metrics with cookie: %d", out.Code)
-	}
-	// Web UI mounted at /, API routes still take precedence.
-	if rec := e.do(t, "GET", "/connectors", nil, nil); rec.Body.String() != "web:/connectors" {
-		t.Fatalf("web mount: %s", rec.Body)
 	}
 	form.Set("client_secret", "wrong")
 	form.Set("next", "//evil.example/")
@@ -750,4 +745,65 @@ func FuzzParseTimespan(f *testing.F) {
 			t.Fatalf("%q: end %v before start %v", s, end, start)
 		}
 	})
+}
+
+// TestWebSessions mounts a UI after New (as serve does) that logs in through
+// Sessions; API routes keep precedence over the UI.
+func TestWebSessions(t *testing.T) {
+	e := newEnv(t, nil)
+	ss := e.srv.Sessions()
+	web := http.NewServeMux()
+	web.HandleFunc("POST /login", func(w http.ResponseWriter, r *http.Request) {
+		_ = r.ParseForm()
+		if !ss.Login(w, r, r.PostForm.Get("client_id"), r.PostForm.Get("client_secret")) {
+			w.WriteHeader(http.StatusUnauthorized)
+			return
+		}
+		_, _ = io.WriteString(w, "welcome")
+	})
+	web.HandleFunc("POST /logout", func(w http.ResponseWriter, r *http.Request) { ss.Logout(w, r) })
+	web.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		if !ss.Authenticated(r) {
+			w.WriteHeader(http.StatusUnauthorized)
+			return
+		}
+		_, _ = io.WriteString(w, "page:"+r.URL.Path)
+	})
+	e.srv.SetWeb(web)
+	ct := map[string]string{"Content-Type": "application/x-www-form-urlencoded"}
+	bad := e.do(t, "POST", "/login", []byte(url.Values{"client_id": {testClient}, "client_secret": {"x"}}.Encode()), ct)
+	if bad.Code != 401 || len(bad.Result().Cookies()) != 0 {
+		t.Fatalf("bad login: %d", bad.Code)
+	}
+	rec := e.do(t, "POST", "/login", []byte(url.Values{"client_id": {testClient}, "client_secret": {testSecret}}.Encode()), ct)
+	if rec.Body.String() != "welcome" || len(rec.Result().Cookies()) != 1 {
+		t.Fatalf("login through UI: %d %s", rec.Code, rec.Body)
+	}
+	cookie := rec.Result().Cookies()[0]
+	for path, want := range map[string]string{"/": "page:/", "/connectors/x": "page:/connectors/x"} {
+		req := httptest.NewRequest("GET", path, nil)
+		req.AddCookie(cookie)
+		out := httptest.NewRecorder()
+		e.h.ServeHTTP(out, req)
+		if out.Body.String() != want {
+			t.Fatalf("%s: %d %s", path, out.Code, out.Body)
+		}
+	}
+	if rec := e.do(t, "GET", "/connectors/x", nil, nil); rec.Code != 401 {
+		t.Fatalf("UI page without session: %d", rec.Code)
+	}
+	// API routes are not shadowed by the UI.
+	if rec := e.do(t, "GET", "/healthz", nil, nil); rec.Body.String() != "ok" {
+		t.Fatalf("healthz: %s", rec.Body)
+	}
+	if rec := e.do(t, "GET", "/metrics", nil, nil); rec.Code != 401 {
+		t.Fatalf("metrics: %d", rec.Code)
+	}
+	out := e.do(t, "POST", "/logout", nil, nil)
+	if c := out.Result().Cookies(); len(c) != 1 || c[0].MaxAge >= 0 {
+		t.Fatalf("logout: %+v", c)
+	}
+	if AdminClientID("") != DefaultAdminClientID || AdminClientID("ops") != "ops" {
+		t.Fatal("AdminClientID")
+	}
 }
