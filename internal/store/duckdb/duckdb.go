@@ -110,7 +110,11 @@ func Open(path string, opts ...Option) (*DB, error) {
 			openFiles.Unlock()
 		}
 	}
-	dsn := path + "?enable_external_access=false"
+	// checkpoint_threshold: DuckDB folds the WAL into the file when it
+	// reaches this size; the default 16MB made sustained appends ~30%
+	// slower (BenchmarkAppend, 4M rows: 200k vs 262k rows/s) at the cost of
+	// a longer WAL replay after a crash.
+	dsn := path + "?enable_external_access=false&checkpoint_threshold=256MB"
 	c, err := duck.NewConnector(dsn, nil)
 	if err != nil {
 		release()
