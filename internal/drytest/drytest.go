@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"strings"
 	"sync"
 	"time"
 
@@ -91,6 +92,12 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 		red.addBasic(a.UserName, a.Password)
 	}
 
+	if dcrData != nil {
+		dcrData = resolveLoose(dcrData, params)
+	}
+	for i := range tableData {
+		tableData[i] = resolveLoose(tableData[i], params)
+	}
 	dcrs, tables, err := loadDCR(dcrData, opts.DCRFile, tableData, opts.TableFiles, rep)
 	if err != nil {
 		return nil, err
@@ -203,7 +210,11 @@ func runConnection(ctx context.Context, conn *resource.Connection, opts Options,
 	}
 	r, err := poll.New(cfg)
 	if err != nil {
-		rep.errorf("connection %s: %v", conn.Name, err)
+		if msg := err.Error(); strings.HasPrefix(msg, "connection "+conn.Name+":") {
+			rep.Errors = append(rep.Errors, msg)
+		} else {
+			rep.errorf("connection %s: %v", conn.Name, err)
+		}
 		return nil
 	}
 	var start, end time.Time

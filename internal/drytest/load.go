@@ -294,7 +294,11 @@ func (res *resolver) tree(v any, path string) any {
 		}
 		if s, ok := r.(string); ok {
 			if left := leftover(s); left != "" {
-				rep.errorf("%s: %s: unresolved placeholder %q", file, path, left)
+				if strings.HasPrefix(s, "[") || strings.Contains(left, "{{") {
+					rep.errorf("%s: %s: unresolved placeholder %q", file, path, left)
+				} else {
+					rep.errorf("%s: %s: unresolved placeholder %q (ARM evaluates an expression only when it is the whole string)", file, path, left)
+				}
 				return x
 			}
 			if s == x {
@@ -308,8 +312,10 @@ func (res *resolver) tree(v any, path string) any {
 	}
 }
 
-// leftover finds a {{x}} or [[...] placeholder still present after
-// resolution ("" when none), so nothing unresolved is ever sent.
+// leftover finds a placeholder still present after resolution ("" when
+// none), so nothing unresolved is ever sent: {{x}}, a whole-string [[...],
+// or an ARM expression embedded in text ("https://[[parameters('x')]"),
+// which ARM never evaluates because an expression must be the whole string.
 func leftover(s string) string {
 	if i := strings.Index(s, "{{"); i >= 0 {
 		if j := strings.Index(s[i:], "}}"); j >= 0 {
@@ -319,8 +325,14 @@ func leftover(s string) string {
 	if strings.HasPrefix(s, "[[") && strings.HasSuffix(s, "]") {
 		return s
 	}
+	if m := embeddedExprRe.FindString(s); m != "" {
+		return m
+	}
 	return ""
 }
+
+// embeddedExprRe finds an ARM function call written inside text.
+var embeddedExprRe = regexp.MustCompile(`(?i)\[\[?(parameters|variables|concat|format)\([^\]]*\]`)
 
 // withTemplateDefaults adds, for an ARM template, the literal defaultValue of
 // every declared parameter not given with --param, plus the portal's
@@ -362,6 +374,25 @@ func withTemplateDefaults(doc any, params map[string]any) map[string]any {
 		if !has(k) {
 			out[k] = v
 		}
+	}
+	return out
+}
+
+// resolveLoose resolves placeholders in a DCR or table file with the same
+// parameters (outputStream or table names are sometimes expressions). It is
+// best effort: whatever does not resolve stays as written, and the decoder
+// and the transform checks then name it. On any failure data is returned
+// unchanged.
+func resolveLoose(data []byte, params map[string]any) []byte {
+	doc, err := decodeTree(data)
+	if err != nil {
+		return data
+	}
+	opts := arm.PlaceholderOptions{Lenient: true, Variables: withTemplateVariables(doc, params)}
+	r, _, _ := arm.ResolvePlaceholders(plainJSON(doc), withTemplateDefaults(doc, params), opts)
+	out, err := json.Marshal(r)
+	if err != nil {
+		return data
 	}
 	return out
 }

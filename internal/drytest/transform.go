@@ -63,16 +63,23 @@ func prepareTransform(dcrs []*resource.DCR, dcrFile string, tables []*resource.T
 			declared = append(declared, s.Name)
 		}
 	}
+	if dcr == nil && !strings.HasPrefix(stream, "Custom-") {
+		rep.warnf("%s: stream %q (properties.dcrConfig.streamName of connection %s) is a built-in stream the DCR does not declare; its events were not transformed",
+			dcrFile, stream, conn)
+		return nil
+	}
 	if dcr == nil {
 		rep.errorf("%s: stream %q (properties.dcrConfig.streamName of connection %s) is not declared in the DCR (declared: %s)",
 			dcrFile, stream, conn, listOrNone(declared))
 		return nil
 	}
 	t := &transformer{file: dcrFile, stream: stream, decl: decl}
+	readers := 0
 	for i, f := range dcr.DataFlows {
 		if !contains(f.Streams, stream) {
 			continue
 		}
+		readers++
 		path := f.Path
 		if path == "" {
 			path = fmt.Sprintf("%s.properties.dataFlows[%d]", dcr.Path, i)
@@ -94,7 +101,7 @@ func prepareTransform(dcrs []*resource.DCR, dcrFile string, tables []*resource.T
 		checkOutput(fr, dcrFile, tables, rep)
 		t.flows = append(t.flows, fr)
 	}
-	if len(t.flows) == 0 {
+	if readers == 0 {
 		rep.errorf("%s: no data flow of the DCR reads stream %q; its events would be dropped", dcrFile, stream)
 	}
 	return t
