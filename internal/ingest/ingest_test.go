@@ -432,3 +432,38 @@ func TestFieldTruncation(t *testing.T) {
 		}
 	}
 }
+
+// TestPropertyMatching: exact names win, else ASCII case-insensitive; the
+// order of properties may change between records (position prediction).
+func TestPropertyMatching(t *testing.T) {
+	p, _ := loadDemo(t)
+	body := `[{"EVENTTYPE":"Alert","Message":"a","ts":"2023-03-06T00:00:00Z","x":1},
+	          {"ts":"2023-03-06T00:00:01Z","x":2,"message":"b","eventType":"Alert"},
+	          {"eventType":"Alert","eventtype":"File","message":"c","ts":"2023-03-06T00:00:02Z"}]`
+	var recs []any
+	if err := json.Unmarshal([]byte(body), &recs); err != nil {
+		t.Fatal(err)
+	}
+	fromMaps, err := p.Process(context.Background(), "dcr-demo", "Custom-ExampleConnectorInput", recs[:2])
+	if err != nil {
+		t.Fatal(err)
+	}
+	fromJSON, err := p.ProcessJSON(context.Background(), "dcr-demo", "Custom-ExampleConnectorInput", []byte(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, out := range map[string]*Output{"maps": fromMaps, "json": fromJSON} {
+		a := out.Table("ExampleConnectorAlerts_CL")
+		var msgs []string
+		for _, r := range a.Rows {
+			msgs = append(msgs, r[3].(string))
+		}
+		want := "a,b"
+		if name == "json" {
+			want = "a,b,c" // record 3: exact "eventType" wins over "eventtype" whatever the order
+		}
+		if strings.Join(msgs, ",") != want {
+			t.Errorf("%s: messages %v, want %s", name, msgs, want)
+		}
+	}
+}

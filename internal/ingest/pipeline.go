@@ -220,11 +220,33 @@ func (s *compiledStream) setColumns(cols schema.Schema) {
 	}
 }
 
-func (s *compiledStream) column(name string) (int, bool) {
+// column finds a declared column by exact name (exact=true), else
+// case-insensitively (ASCII folding into buf, so that undeclared properties
+// cost no allocation; column names are ASCII by Azure's naming rules). j is
+// -1 when the property is not declared.
+func (s *compiledStream) column(name string, buf *[]byte) (j int, exact bool) {
 	if i, ok := s.index[name]; ok {
 		return i, true
 	}
-	i, ok := s.lower[strings.ToLower(name)]
+	i, ok := s.fold(name, buf)
+	if !ok {
+		return -1, false
+	}
+	return i, false
+}
+
+// fold looks name up case-insensitively.
+func (s *compiledStream) fold(name string, buf *[]byte) (int, bool) {
+	b := (*buf)[:0]
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		b = append(b, c)
+	}
+	*buf = b
+	i, ok := s.lower[string(b)]
 	return i, ok
 }
 

@@ -1,7 +1,6 @@
 package ingest
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -43,6 +42,7 @@ type run struct {
 	out   *Output
 	now   time.Time
 	row   []any
+	exact []bool // per column: set by an exact property name in this record
 	flows []*flowOut
 	// JSON path
 	scratch  []byte
@@ -62,7 +62,7 @@ type flowOut struct {
 func (p *Pipeline) newRun(d *compiledDCR, s *compiledStream) *run {
 	now := p.opts.Now().UTC()
 	out := &Output{DCR: d.id, Stream: s.name}
-	r := &run{s: s, out: out, now: now, row: make([]any, len(s.cols))}
+	r := &run{s: s, out: out, now: now, row: make([]any, len(s.cols)), exact: make([]bool, len(s.cols))}
 	for _, f := range s.flows {
 		dest := out.Table(f.table)
 		if dest == nil {
@@ -161,10 +161,14 @@ func (p *Pipeline) Process(ctx context.Context, immutableID, stream string, reco
 			return nil, apierr.BadRequest("InvalidPayload", fmt.Sprintf("[%d]", i), "record %d is %s, want a JSON object", i, jsonKind(rec))
 		}
 		clear(r.row)
+		clear(r.exact)
 		for k, v := range m {
-			j, ok := s.column(k)
-			if !ok {
-				continue
+			j, exact := s.column(k, &r.scratch)
+			if j < 0 || !exact && r.exact[j] {
+				continue // undeclared, or a case-insensitive match of an exactly matched column
+			}
+			if exact {
+				r.exact[j] = true
 			}
 			r.row[j] = r.coerce(v, s.cols[j].Type)
 		}
@@ -346,6 +350,7 @@ func (p *Pipeline) ProcessJSON(ctx context.Context, immutableID, stream string, 
 			return nil, apierr.BadRequest("InvalidPayload", fmt.Sprintf("[%d]", i), "record %d is %s, want a JSON object", i, e.Type())
 		}
 		clear(r.row)
+		clear(r.exact)
 		r.fieldPos = 0
 		o.Visit(visit)
 		r.fillStrings()
@@ -363,38 +368,36 @@ func (p *Pipeline) ProcessJSON(ctx context.Context, immutableID, stream string, 
 func (r *run) visitField(key []byte, v *fastjson.Value) {
 	k := r.fieldPos
 	r.fieldPos++
-	if k < len(r.pred) {
-		p := &r.pred[k]
-		if string(key) == p.key {
-			if p.col >= 0 {
-				r.row[p.col] = r.coerceJSON(v, r.s.cols[p.col].Type)
+	var j int
+	var exact bool
+	if k < len(r.pred) && string(key) == r.pred[k].key {
+		j, exact = r.pred[k].col, r.pred[k].exact
+	} else {
+		name := string(key)
+		j, exact = r.s.column(name, &r.scratch)
+		if k < maxPredicted {
+			for len(r.pred) <= k {
+				r.pred = append(r.pred, predicted{col: -1})
 			}
-			return
+			r.pred[k] = predicted{key: name, col: j, exact: exact}
 		}
 	}
-	j, ok := r.s.index[string(key)]
-	if !ok {
-		if j, ok = r.s.lower[string(bytes.ToLower(key))]; !ok {
-			j = -1
-		}
+	if j < 0 || !exact && r.exact[j] {
+		return // undeclared, or a case-insensitive match of an exactly matched column
 	}
-	if k < maxPredicted {
-		for len(r.pred) <= k {
-			r.pred = append(r.pred, predicted{col: -1})
-		}
-		r.pred[k] = predicted{key: string(key), col: j}
+	if exact {
+		r.exact[j] = true
 	}
-	if j >= 0 {
-		r.row[j] = r.coerceJSON(v, r.s.cols[j].Type)
-	}
+	r.row[j] = r.coerceJSON(v, r.s.cols[j].Type)
 }
 
 // maxPredicted bounds the remembered property positions per call.
 const maxPredicted = 256
 
 type predicted struct {
-	key string
-	col int // -1: not a declared column
+	key   string
+	col   int // -1: not a declared column
+	exact bool
 }
 
 // str copies b into the call's string arena: one allocation per 64 KB of
