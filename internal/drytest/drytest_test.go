@@ -347,22 +347,60 @@ func TestSecretsNeverInJSON(t *testing.T) {
 }
 
 func TestUnresolvedPlaceholder(t *testing.T) {
+	cases := []struct {
+		poller string
+		want   []string
+	}{
+		{poller: "unresolved.json", want: []string{
+			`testdata/unresolved.json: $.properties.request.apiEndpoint: unresolved placeholder "tenantDomain" (give --param tenantDomain=VALUE)`,
+			`$.properties.request.headers.X-Org: unresolved placeholder "orgId"`,
+			"connection TenantPoller not run",
+		}},
+		{poller: "embedded.json", want: []string{
+			`testdata/embedded.json: $.properties.request.apiEndpoint: unresolved placeholder "host" (give --param host=VALUE)`,
+		}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.poller, func(t *testing.T) {
+			src, srv := newSource(t)
+			rep := mustRun(t, baseOptions(srv, tc.poller))
+			for _, want := range tc.want {
+				if !hasMessage(rep.Errors, filepath.FromSlash(want)) {
+					t.Errorf("no error containing %q in:\n%s", want, strings.Join(rep.Errors, "\n"))
+				}
+			}
+			if n := len(src.requests()); n != 0 {
+				t.Errorf("source saw %d requests; nothing unresolved may be sent", n)
+			}
+			if len(rep.Requests) != 0 {
+				t.Errorf("requests = %+v", rep.Requests)
+			}
+		})
+	}
+}
+
+// An expression written inside text ("http://[[parameters('host')]/x") is
+// resolved like a whole-string one (internal/arm's placeholder rule).
+func TestEmbeddedExpressionResolved(t *testing.T) {
 	src, srv := newSource(t)
-	rep := mustRun(t, baseOptions(srv, "unresolved.json"))
-	for _, want := range []string{
-		`testdata/unresolved.json: $.properties.request.apiEndpoint: unresolved placeholder "tenantDomain"`,
-		`$.properties.request.headers.X-Org: unresolved placeholder "orgId"`,
-		"connection TenantPoller not run",
-	} {
-		if !hasMessage(rep.Errors, filepath.FromSlash(want)) {
-			t.Errorf("no error containing %q in:\n%s", want, strings.Join(rep.Errors, "\n"))
-		}
+	opts := baseOptions(srv, "embedded.json")
+	opts.Params["host"] = strings.TrimPrefix(srv.URL, "http://")
+	rep := mustRun(t, opts)
+	wantNoErrors(t, rep)
+	if reqs := src.requests(); len(reqs) != 1 || reqs[0].Path != "/alpha" {
+		t.Errorf("requests = %+v", reqs)
 	}
-	if n := len(src.requests()); n != 0 {
-		t.Errorf("source saw %d requests; nothing unresolved may be sent", n)
+}
+
+func TestBuiltinStreamWarns(t *testing.T) {
+	_, srv := newSource(t)
+	rep := mustRun(t, baseOptions(srv, "builtin_stream.json"))
+	wantNoErrors(t, rep)
+	if len(rep.Events) != 1 {
+		t.Errorf("events = %d, want 1", len(rep.Events))
 	}
-	if len(rep.Requests) != 0 {
-		t.Errorf("requests = %+v", rep.Requests)
+	if !hasMessage(rep.Warnings, `stream "SENTINEL_DEMO" (properties.dcrConfig.streamName of connection BuiltinStreamPoller) is a built-in stream the DCR does not declare`) {
+		t.Errorf("warnings = %v", rep.Warnings)
 	}
 }
 

@@ -294,11 +294,7 @@ func (res *resolver) tree(v any, path string) any {
 		}
 		if s, ok := r.(string); ok {
 			if left := leftover(s); left != "" {
-				if strings.HasPrefix(s, "[") || strings.Contains(left, "{{") {
-					rep.errorf("%s: %s: unresolved placeholder %q", file, path, left)
-				} else {
-					rep.errorf("%s: %s: unresolved placeholder %q (ARM evaluates an expression only when it is the whole string)", file, path, left)
-				}
+				rep.errorf("%s: %s: unresolved placeholder %q", file, path, left)
 				return x
 			}
 			if s == x {
@@ -314,8 +310,7 @@ func (res *resolver) tree(v any, path string) any {
 
 // leftover finds a placeholder still present after resolution ("" when
 // none), so nothing unresolved is ever sent: {{x}}, a whole-string [[...],
-// or an ARM expression embedded in text ("https://[[parameters('x')]"),
-// which ARM never evaluates because an expression must be the whole string.
+// or an ARM call left inside text ("https://[[parameters('x')]/api").
 func leftover(s string) string {
 	if i := strings.Index(s, "{{"); i >= 0 {
 		if j := strings.Index(s[i:], "}}"); j >= 0 {
