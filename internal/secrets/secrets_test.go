@@ -347,3 +347,21 @@ func TestSlogRedaction(t *testing.T) {
 		}
 	}
 }
+
+func FuzzOpen(f *testing.F) {
+	k, err := NewKeyring(make([]byte, 32))
+	if err != nil {
+		f.Fatal(err)
+	}
+	good, _ := k.Seal([]byte("x"))
+	for _, s := range []string{good, Prefix, Prefix + "AAAA", "plain", Prefix + "!!"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		// Only the sealed value (or an equivalent encoding of it) opens.
+		pt, err := k.Open(s)
+		if err == nil && string(pt) != "x" {
+			t.Fatalf("opened %q to %q", s, pt)
+		}
+	})
+}
