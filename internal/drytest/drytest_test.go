@@ -73,6 +73,15 @@ func (s *source) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.mu.Unlock()
 	w.Header().Set("Content-Type", "application/json")
 
+	if r.URL.Path == "/flaky" {
+		s.mu.Lock()
+		first := len(s.reqs) == 1
+		s.mu.Unlock()
+		if first {
+			http.Error(w, `{"error":"busy"}`, http.StatusServiceUnavailable)
+			return
+		}
+	}
 	if r.URL.Path != "/events" {
 		if r.Header.Get("X-Api-Key") != testAPIKey {
 			http.Error(w, `{"error":"bad key"}`, http.StatusUnauthorized)
@@ -389,6 +398,31 @@ func TestEmbeddedExpressionResolved(t *testing.T) {
 	wantNoErrors(t, rep)
 	if reqs := src.requests(); len(reqs) != 1 || reqs[0].Path != "/alpha" {
 		t.Errorf("requests = %+v", reqs)
+	}
+}
+
+// A retried request shows every attempt; the page's events belong to the
+// attempt that fetched them.
+func TestRetriedRequestShowsAttempts(t *testing.T) {
+	_, srv := newSource(t)
+	opts := baseOptions(srv, "builtin_stream.json")
+	opts.Params["baseUrl"] = srv.URL + "/flaky?x="
+	var slept []time.Duration
+	opts.Sleep = func(_ context.Context, d time.Duration) error { slept = append(slept, d); return nil }
+	rep := mustRun(t, opts)
+	wantNoErrors(t, rep)
+	if len(rep.Requests) != 2 {
+		t.Fatalf("requests = %+v", rep.Requests)
+	}
+	first, second := rep.Requests[0], rep.Requests[1]
+	if first.Status != 503 || first.Attempt != 1 || first.Events != 0 || !strings.Contains(first.Error, "transient") {
+		t.Errorf("first attempt = %+v", first)
+	}
+	if second.Status != 200 || second.Attempt != 2 || second.Events != 1 || second.Error != "" {
+		t.Errorf("second attempt = %+v", second)
+	}
+	if len(slept) == 0 {
+		t.Error("the retry did not go through the injected Sleep")
 	}
 }
 
