@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	duck "github.com/duckdb/duckdb-go/v2"
@@ -29,6 +30,11 @@ type DB struct {
 	// writes). DuckDB has one writer at a time in practice; serializing
 	// here turns write-write conflicts into waiting instead of errors.
 	writeMu sync.Mutex
+
+	// groupMu guards queue, the batches waiting for commitBatch.
+	groupMu sync.Mutex
+	queue   []*commitReq
+	commits atomic.Int64 // write transactions committed (for tests)
 
 	// schemaMu guards tables, the in-memory copy of codeless.columns.
 	schemaMu sync.RWMutex
@@ -228,9 +234,14 @@ func quoteIdent(s string) string {
 // connection, holding the write lock.
 // committed, when not nil, runs after a successful COMMIT while the write
 // lock is still held (to publish in-memory state atomically with the data).
-func (d *DB) withWriteTx(ctx context.Context, fn func(conn *sql.Conn) error, committed func()) (err error) {
+func (d *DB) withWriteTx(ctx context.Context, fn func(conn *sql.Conn) error, committed func()) error {
 	d.writeMu.Lock()
 	defer d.writeMu.Unlock()
+	return d.runTx(ctx, fn, committed)
+}
+
+// runTx is withWriteTx for a caller that already holds writeMu.
+func (d *DB) runTx(ctx context.Context, fn func(conn *sql.Conn) error, committed func()) error {
 	if d.isClosed() {
 		return ErrClosed
 	}
@@ -256,6 +267,7 @@ func (d *DB) withWriteTx(ctx context.Context, fn func(conn *sql.Conn) error, com
 		}
 		return fmt.Errorf("commit: %w", err)
 	}
+	d.commits.Add(1)
 	if committed != nil {
 		committed()
 	}
