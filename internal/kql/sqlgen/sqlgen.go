@@ -57,6 +57,12 @@ func SQLType(t schema.Type) string {
 	return "VARCHAR"
 }
 
+// col is the internal name of column i inside the CTE chain. KQL names are
+// case-sensitive while DuckDB matches identifiers case-insensitively, so
+// the chain uses positional names and only the final SELECT applies the
+// KQL names.
+func col(i int) string { return `"c` + strconv.Itoa(i) + `"` }
+
 // Quote quotes an identifier for DuckDB.
 func Quote(name string) string {
 	return `"` + strings.ReplaceAll(name, `"`, `""`) + `"`
@@ -159,7 +165,7 @@ func (g *gen) query(q *check.Query) (*Query, error) {
 				if err != nil {
 					return nil, err
 				}
-				cols = append(cols, s+" AS "+Quote(q.Input[j].Name))
+				cols = append(cols, s+" AS "+col(j))
 			}
 			if len(cols) == 0 {
 				return nil, errors.New("translating query: a source without columns")
@@ -169,8 +175,8 @@ func (g *gen) query(q *check.Query) (*Query, error) {
 		ctes = append(ctes, name(0)+" AS ("+strings.Join(sel, " UNION ALL ")+")")
 	default:
 		var cols []string
-		for _, c := range q.Input {
-			cols = append(cols, Quote(c.Name))
+		for i, c := range q.Input {
+			cols = append(cols, Quote(c.Name)+" AS "+col(i))
 		}
 		if len(cols) == 0 {
 			return nil, fmt.Errorf("translating query: table %q has no columns", q.Table)
@@ -186,7 +192,11 @@ func (g *gen) query(q *check.Query) (*Query, error) {
 		ctes = append(ctes, name(i+1)+" AS ("+body+")")
 		in = st.Out()
 	}
-	sql := "WITH " + strings.Join(ctes, ",\n") + "\nSELECT * FROM " + name(len(q.Stages))
+	var final []string
+	for i, c := range q.Output {
+		final = append(final, col(i)+" AS "+Quote(c.Name))
+	}
+	sql := "WITH " + strings.Join(ctes, ",\n") + "\nSELECT " + strings.Join(final, ", ") + " FROM " + name(len(q.Stages))
 	return &Query{SQL: sql, Args: g.args, Columns: q.Output, Render: q.Render}, nil
 }
 
@@ -205,7 +215,7 @@ func (g *gen) stage(st check.Stage, in schema.Schema, from string) (string, erro
 			if err != nil {
 				return "", err
 			}
-			cols = append(cols, x+" AS "+Quote(s.Schema[i].Name))
+			cols = append(cols, x+" AS "+col(i))
 		}
 		return "SELECT " + strings.Join(cols, ", ") + " FROM " + from, nil
 	case *check.Summarize:
@@ -215,7 +225,7 @@ func (g *gen) stage(st check.Stage, in schema.Schema, from string) (string, erro
 			if err != nil {
 				return "", err
 			}
-			cols = append(cols, x+" AS "+Quote(s.Schema[i].Name))
+			cols = append(cols, x+" AS "+col(i))
 			groups = append(groups, strconv.Itoa(i+1))
 		}
 		for i, a := range s.Aggs {
@@ -223,7 +233,7 @@ func (g *gen) stage(st check.Stage, in schema.Schema, from string) (string, erro
 			if err != nil {
 				return "", err
 			}
-			cols = append(cols, x+" AS "+Quote(s.Schema[len(s.Keys)+i].Name))
+			cols = append(cols, x+" AS "+col(len(s.Keys)+i))
 		}
 		sql := "SELECT " + strings.Join(cols, ", ") + " FROM " + from
 		if len(groups) > 0 {
@@ -245,7 +255,7 @@ func (g *gen) stage(st check.Stage, in schema.Schema, from string) (string, erro
 	case *check.Take:
 		return "SELECT * FROM " + from + " LIMIT " + strconv.FormatInt(s.N, 10), nil
 	case *check.Count:
-		return "SELECT count(*) AS " + Quote("Count") + " FROM " + from, nil
+		return "SELECT count(*) AS " + col(0) + " FROM " + from, nil
 	case *check.Distinct:
 		var cols []string
 		for i, e := range s.Cols {
@@ -253,11 +263,66 @@ func (g *gen) stage(st check.Stage, in schema.Schema, from string) (string, erro
 			if err != nil {
 				return "", err
 			}
-			cols = append(cols, x+" AS "+Quote(s.Schema[i].Name))
+			cols = append(cols, x+" AS "+col(i))
 		}
 		return "SELECT DISTINCT " + strings.Join(cols, ", ") + " FROM " + from, nil
+	case *check.MvExpand:
+		return g.mvExpand(s, in, from)
 	}
 	return "", g.errf(st.Span(), "operator %q is not supported in queries yet", st.OpName())
+}
+
+// mvExpand unnests JSON arrays in lockstep (DuckDB zips several unnest()
+// calls in one select list, padding with NULL). A null keeps one row, an
+// empty array drops it; bags are refused at run time.
+func (g *gen) mvExpand(m *check.MvExpand, in schema.Schema, from string) (string, error) {
+	expanded := map[int]int{}
+	for k, c := range m.Cols {
+		expanded[c] = k
+	}
+	limit := strconv.FormatInt(m.Limit, 10)
+	list := func(x string) string {
+		return "(CASE WHEN " + x + " IS NULL THEN [CAST(NULL AS JSON)] " +
+			"WHEN json_type(" + x + ") = 'ARRAY' THEN CAST(" + x + " AS JSON[])[1:" + limit + "] " +
+			"WHEN json_type(" + x + ") = 'OBJECT' THEN error('mv-expand of a property bag is not supported in queries yet') " +
+			"ELSE [" + x + "] END)"
+	}
+	var cols []string
+	var lens []string
+	for i := range m.Schema {
+		if i == m.ItemIndex {
+			continue
+		}
+		q := col(i)
+		k, ok := expanded[i]
+		if !ok {
+			cols = append(cols, q)
+			continue
+		}
+		x := "unnest(" + list(q) + ")"
+		if t := m.Types[k]; t != schema.Dynamic {
+			x = "TRY_CAST(json_extract_string(" + x + ", '$') AS " + SQLType(t) + ")"
+			if t == schema.String {
+				x = "coalesce(" + x + ", '')"
+			}
+		}
+		cols = append(cols, x+" AS "+col(i))
+		lens = append(lens, "len("+list(q)+")")
+	}
+	if m.ItemIndex >= 0 {
+		n := lens[0]
+		if len(lens) > 1 {
+			n = "greatest(" + strings.Join(lens, ", ") + ")"
+		}
+		_ = n
+		longest := list(col(m.Cols[0]))
+		for _, c := range m.Cols[1:] {
+			l := list(col(c))
+			longest = "(CASE WHEN len(" + l + ") > len(" + longest + ") THEN " + l + " ELSE " + longest + " END)"
+		}
+		cols = append(cols, "CAST(generate_subscripts("+longest+", 1) - 1 AS BIGINT) AS "+col(m.ItemIndex))
+	}
+	return "SELECT " + strings.Join(cols, ", ") + " FROM " + from, nil
 }
 
 func (g *gen) orderBy(keys []check.SortKey, in schema.Schema) (string, error) {
@@ -325,7 +390,7 @@ func (g *gen) aggregate(a *check.Aggregate, in schema.Schema, noGroups bool) (st
 func (g *gen) expr(e check.Expr, in schema.Schema) (string, error) {
 	switch x := e.(type) {
 	case *check.Column:
-		return Quote(in[x.Index].Name), nil
+		return col(x.Index), nil
 	case *check.Const:
 		return g.constSQL(x.Value, x.T), nil
 	case *check.Call:
@@ -618,6 +683,86 @@ func (g *gen) call(c *check.Call, in schema.Schema) (string, error) {
 			return "round(" + a[0] + ", " + a[1] + ")", nil
 		}
 		return "round(" + a[0] + ")", nil
+	case "split":
+		if len(a) > 2 {
+			return "", g.errf(c.Sp, "split with an index is not supported in queries yet")
+		}
+		return "CAST(to_json(string_split(" + g.strSQL(c.Args[0], a[0]) + ", " + g.strSQL(c.Args[1], a[1]) + ")) AS JSON)", nil
+	case "replace_regex":
+		return "regexp_replace(" + g.strSQL(c.Args[0], a[0]) + ", " + a[1] + ", " + g.strSQL(c.Args[2], a[2]) + ", 'g')", nil
+	case "replace":
+		return "regexp_replace(" + g.strSQL(c.Args[2], a[2]) + ", " + a[0] + ", " + g.strSQL(c.Args[1], a[1]) + ", 'g')", nil
+	case "extract":
+		grp, ok := c.Args[1].(*check.Const)
+		if !ok || len(a) > 3 {
+			return "", g.errf(c.Sp, "extract needs a constant group number (and no type argument) in queries")
+		}
+		return "coalesce(regexp_extract(" + g.strSQL(c.Args[2], a[2]) + ", " + a[0] + ", " + value.ToString(grp.Value) + "), '')", nil
+	case "indexof":
+		if len(a) > 2 {
+			return "", g.errf(c.Sp, "indexof with start/length/occurrence is not supported in queries yet")
+		}
+		return "CAST(strpos(" + g.strSQL(c.Args[0], a[0]) + ", " + g.strSQL(c.Args[1], a[1]) + ") - 1 AS BIGINT)", nil
+	case "hash_sha256":
+		return "sha256(" + g.strSQL(c.Args[0], a[0]) + ")", nil
+	case "base64_encodestring":
+		return "to_base64(encode(" + g.strSQL(c.Args[0], a[0]) + "))", nil
+	case "endofday", "endofmonth", "endofyear", "endofweek":
+		if len(a) > 1 {
+			return "", g.errf(c.Sp, "%s with an offset is not supported in queries yet", fn)
+		}
+		unit := strings.TrimPrefix(fn, "endof")
+		if unit == "week" {
+			return "CAST(date_trunc('week', " + a[0] + " + INTERVAL 1 DAY) + INTERVAL 6 DAY - INTERVAL 1 MICROSECOND AS TIMESTAMP)", nil
+		}
+		return "CAST(date_trunc('" + unit + "', " + a[0] + ") + INTERVAL 1 " + unit + " - INTERVAL 1 MICROSECOND AS TIMESTAMP)", nil
+	case "dayofweek":
+		return "(CAST(dayofweek(" + a[0] + ") AS BIGINT) * 864000000000)", nil
+	case "dayofyear", "weekofyear":
+		return "CAST(" + fn + "(" + a[0] + ") AS INTEGER)", nil
+	case "datetime_diff":
+		part, ok := constString(c.Args[0])
+		switch strings.ToLower(part) {
+		case "year", "quarter", "month", "day", "hour", "minute", "second", "millisecond", "microsecond":
+		default:
+			ok = false
+		}
+		if !ok {
+			return "", g.errf(c.Sp, "datetime_diff needs a constant part (year, quarter, month, day, hour, minute, second, millisecond, microsecond) in queries")
+		}
+		return "CAST(date_diff(" + sqlString(strings.ToLower(part)) + ", " + a[2] + ", " + a[1] + ") AS BIGINT)", nil
+	case "unixtime_seconds_todatetime":
+		return "make_timestamp(CAST(round(" + a[0] + " * 1000000) AS BIGINT))", nil
+	case "unixtime_milliseconds_todatetime":
+		return "make_timestamp(CAST(round(" + a[0] + " * 1000) AS BIGINT))", nil
+	case "pack_array":
+		parts := make([]string, len(a))
+		for i := range a {
+			parts[i] = a[i]
+		}
+		return "CAST(json_array(" + strings.Join(parts, ", ") + ") AS JSON)", nil
+	case "pack":
+		return "CAST(json_object(" + strings.Join(a, ", ") + ") AS JSON)", nil
+	case "ceiling":
+		return "ceil(" + a[0] + ")", nil
+	case "exp", "sqrt", "log10", "log2", "sign", "isnan", "isinf":
+		return fn + "(" + a[0] + ")", nil
+	case "log":
+		return "ln(" + a[0] + ")", nil
+	case "pow":
+		return "pow(" + a[0] + ", " + a[1] + ")", nil
+	case "binary_and":
+		return "(" + a[0] + " & " + a[1] + ")", nil
+	case "binary_or":
+		return "(" + a[0] + " | " + a[1] + ")", nil
+	case "binary_xor":
+		return "xor(" + a[0] + ", " + a[1] + ")", nil
+	case "binary_not":
+		return "(~" + a[0] + ")", nil
+	case "binary_shift_left":
+		return "(" + a[0] + " << " + a[1] + ")", nil
+	case "binary_shift_right":
+		return "(" + a[0] + " >> " + a[1] + ")", nil
 	case "toguid":
 		return "(CASE WHEN regexp_full_match(lower(" + g.strSQL(c.Args[0], a[0]) + "), '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}') THEN lower(" + g.strSQL(c.Args[0], a[0]) + ") END)", nil
 	}

@@ -2,6 +2,7 @@ package sqlgen
 
 import (
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -72,7 +73,8 @@ func render(v any) string {
 		}
 		return fmt.Sprint(x)
 	case map[string]any, []any:
-		return fmt.Sprintf("%v", x)
+		b, _ := json.Marshal(x)
+		return string(b)
 	}
 	return fmt.Sprint(v)
 }
@@ -132,6 +134,7 @@ func TestToSQLOnDuckDB(t *testing.T) {
 		{`MyTable_CL | where Name =~ "EUROPE" or Name in ("x", "North America") | project Name`, "(Name:string)", []string{"North America", "Europe"}, false},
 		{`MyTable_CL | where Name !in ("Europe") | count`, "(Count:long)", []string{"3"}, true},
 		{`MyTable_CL | where Name == "it's" or Name == @"a\b" | count`, "(Count:long)", []string{"0"}, true},
+		{`MyTable_CL | where N == 20 | extend n = N * 2, i = "low" | project n, N, i, I`, "(n:long, N:long, i:string, I:int)", []string{"40|20|low|2"}, true},
 		{`MyTable_CL | where I == 2 | project N`, "(N:long)", []string{"20"}, true},
 		{`MyTable_CL | where I != 2 | project N`, "(N:long)", []string{"-10", "30", "5"}, false},
 		{`MyTable_CL | where isnull(I) | project N`, "(N:long)", []string{"30"}, true},
@@ -156,6 +159,13 @@ func TestToSQLOnDuckDB(t *testing.T) {
 		{`let T = MyTable_CL | where N > 10; T | count`, "(Count:long)", []string{"2"}, true},
 		{`print x = 1 + 2, y = "a"`, "(x:long, y:string)", []string{"3|a"}, true},
 		{`datatable(a:long, b:string) [1, "x", 2, "y"] | where a > 1 | project b`, "(b:string)", []string{"y"}, true},
+		{`MyTable_CL | where N == 5 | mv-expand D | project D`, "(D:dynamic)", []string{"1", "2", "3"}, true},
+		{`MyTable_CL | where N == 5 | mv-expand with_itemindex=i v = D to typeof(long) limit 2 | project v, i`, "(v:long, i:long)", []string{"1|0", "2|1"}, true},
+		{`MyTable_CL | where N in (-10, 30) | mv-expand x = D.a.b | project N, s = tostring(x)`, "(N:long, s:string)", []string{"-10|1", "-10|x", "30|"}, false},
+		{`MyTable_CL | where N == -10 | project s = split("a:b", ":"), r = replace_regex(Name, @"(\w+) (\w+)", @"\2 \1"), e = extract(@"(\w+)$", 1, Name), ix = indexof(Name, "Am"), p = pack_array(N, "x")`,
+			"(s:dynamic, r:string, e:string, ix:long, p:dynamic)", []string{`["a","b"]|America North|America|6|[-10,"x"]`}, true},
+		{`MyTable_CL | where N == -10 | project e = endofday(TimeGenerated), w = dayofweek(TimeGenerated) / 1d, d = datetime_diff("hour", TimeGenerated, datetime(2024-05-06))`,
+			"(e:datetime, w:real, d:long)", []string{"2024-05-06T23:59:59|1|10"}, true},
 		{`MyTable_CL | where TimeGenerated between (datetime(2024-05-06 10:30) .. datetime(2024-05-06 11:30)) | project N`, "(N:long)", []string{"20", "30"}, false},
 		{`MyTable_CL | where N == 5 | project a = startofday(TimeGenerated), b = datetime_add("hour", 2, TimeGenerated), y = getyear(TimeGenerated)`,
 			"(a:datetime, b:datetime, y:int)", []string{"2024-05-06T00:00:00|2024-05-06T13:59:59|2024"}, true},
@@ -202,9 +212,9 @@ func TestSQLShape(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := `WITH _s0 AS (SELECT "TimeGenerated", "Name", "N", "I", "R", "B", "D", "Sp" FROM "MyTable_CL"),
-_s1 AS (SELECT make_timestamp(((epoch_us("TimeGenerated") + 62135596800000000) // 3600000000) * 3600000000 - 62135596800000000) AS "TimeGenerated", count(*) AS "count_" FROM _s0 GROUP BY 1)
-SELECT * FROM _s1`
+	want := `WITH _s0 AS (SELECT "TimeGenerated" AS "c0", "Name" AS "c1", "N" AS "c2", "I" AS "c3", "R" AS "c4", "B" AS "c5", "D" AS "c6", "Sp" AS "c7" FROM "MyTable_CL"),
+_s1 AS (SELECT make_timestamp(((epoch_us("c0") + 62135596800000000) // 3600000000) * 3600000000 - 62135596800000000) AS "c0", count(*) AS "c1" FROM _s0 GROUP BY 1)
+SELECT "c0" AS "TimeGenerated", "c1" AS "count_" FROM _s1`
 	if q.SQL != want {
 		t.Errorf("SQL\n%s\nwant\n%s", q.SQL, want)
 	}
@@ -215,7 +225,7 @@ SELECT * FROM _s1`
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(q.Args) != 1 || q.Args[0] != "2024-05-05 12:00:00" || !strings.Contains(q.SQL, `coalesce("Name" = 'x', false)`) {
+	if len(q.Args) != 1 || q.Args[0] != "2024-05-05 12:00:00" || !strings.Contains(q.SQL, `coalesce("c1" = 'x', false)`) {
 		t.Errorf("args %#v", q.Args)
 	}
 }
@@ -225,8 +235,8 @@ func TestToSQLErrors(t *testing.T) {
 	cases := []struct{ kql, want string }{
 		{`Nope | count`, `line 1, col 1: unknown table "Nope"`},
 		{`MyTable_CL | where Nme == "x"`, `line 1, col 20: unknown column "Nme"`},
-		{`MyTable_CL | mv-expand D`, `line 1, col 14: operator "mv-expand" is not supported in queries yet`},
-		{`MyTable_CL | project x = replace_regex(Name, "a", "b")`, `line 1, col 26: function "replace_regex" is not supported in queries yet`},
+		{`MyTable_CL | parse Name with a " " b`, `line 1, col 14: function "parse_pattern" is not supported in queries yet`},
+		{`MyTable_CL | project x = countof(Name, "a")`, `line 1, col 26: function "countof" is not supported in queries yet`},
 		{`MyTable_CL | where Name has Name`, `line 1, col 20: "has" needs a constant string on the right in queries`},
 		{`MyTable_CL | summarize count() | render timechart | take 1`, `line 1, col 34: render must be the last operator`},
 		{`MyTable_CL | summarize x = strlen(Name)`, `line 1, col 28: strlen is not an aggregation function`},
