@@ -807,3 +807,37 @@ func TestWebSessions(t *testing.T) {
 		t.Fatal("AdminClientID")
 	}
 }
+
+// FuzzARMPath sends arbitrary paths under /subscriptions: the answer is
+// always an ARM envelope or a success, never a panic or a 500.
+func FuzzARMPath(f *testing.F) {
+	for _, p := range []string{
+		"/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/codeless/providers/Microsoft.Insights/dataCollectionRules/x",
+		"/subscriptions/x/resourceGroups/y/providers/Microsoft.OperationalInsights/workspaces/codeless/providers/Microsoft.SecurityInsights/dataConnectors",
+		"/subscriptions//resourceGroups//providers/",
+		"/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/codeless/providers/Microsoft.OperationalInsights/workspaces/codeless",
+	} {
+		f.Add(p)
+	}
+	db, err := duckdb.Open("")
+	if err != nil {
+		f.Fatal(err)
+	}
+	defer db.Close()
+	s, err := New(Config{}, Deps{Store: db, Control: &fakeControl{items: map[string][]byte{}}})
+	if err != nil {
+		f.Fatal(err)
+	}
+	tok, _ := s.issueToken("c", time.Now())
+	f.Fuzz(func(t *testing.T, p string) {
+		u := &url.URL{Path: "/subscriptions/" + p, RawQuery: "api-version=1"}
+		req := httptest.NewRequest("GET", "/", nil)
+		req.URL = u
+		req.Header.Set("Authorization", "Bearer "+tok)
+		rec := httptest.NewRecorder()
+		s.Handler().ServeHTTP(rec, req)
+		if rec.Code >= 500 {
+			t.Fatalf("%q: %d %s", p, rec.Code, rec.Body)
+		}
+	})
+}
