@@ -639,16 +639,21 @@ func TestUnusableInput(t *testing.T) {
 	cases := []struct {
 		name string
 		opts Options
+		want string
 	}{
-		{"missing poller", Options{PollerFile: fixture("nope.json")}},
-		{"missing dcr", Options{PollerFile: fixture("multi.json"), DCRFile: fixture("nope.json")}},
-		{"missing table", Options{PollerFile: fixture("multi.json"), TableFiles: []string{fixture("nope.json")}}},
-		{"poller not JSON", Options{PollerFile: fixture("not-json.txt")}},
+		{"missing poller", Options{PollerFile: fixture("nope.json")}, "reading poller file: open testdata/nope.json"},
+		{"missing dcr", Options{PollerFile: fixture("multi.json"), DCRFile: fixture("nope.json")}, "reading DCR file"},
+		{"missing table", Options{PollerFile: fixture("multi.json"), TableFiles: []string{fixture("nope.json")}}, "reading table file"},
+		{"poller not JSON", Options{PollerFile: fixture("not-json.txt")}, "invalid JSON at line 1, col 2: invalid character 'h'"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			if _, err := Run(context.Background(), tc.opts); err == nil {
-				t.Error("Run succeeded, want an error")
+			_, err := Run(context.Background(), tc.opts)
+			if err == nil {
+				t.Fatal("Run succeeded, want an error")
+			}
+			if !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("error %q does not contain %q", err, tc.want)
 			}
 		})
 	}

@@ -3,6 +3,7 @@ package drytest
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"regexp"
 	"sort"
@@ -145,6 +146,11 @@ func decodeTree(data []byte) (any, error) {
 	dec.UseNumber()
 	var v any
 	if err := dec.Decode(&v); err != nil {
+		var se *json.SyntaxError
+		if errors.As(err, &se) {
+			line, col := lineCol(data, se.Offset-1) // Offset counts the offending byte
+			return nil, fmt.Errorf("invalid JSON at line %d, col %d: %w", line, col, err)
+		}
 		return nil, fmt.Errorf("invalid JSON: %w", err)
 	}
 	if dec.More() {
@@ -165,6 +171,19 @@ type resolver struct {
 
 // variableRe extracts x from the unresolved name "variables('x')".
 var variableRe = regexp.MustCompile(`^variables\('([^']*)'\)$`)
+
+// lineCol turns a byte offset into a 1-based line and column.
+func lineCol(data []byte, off int64) (line, col int) {
+	line, col = 1, 1
+	for i := int64(0); i < off && i < int64(len(data)); i++ {
+		if data[i] == '\n' {
+			line, col = line+1, 1
+		} else {
+			col++
+		}
+	}
+	return line, col
+}
 
 // connRef is a connection object found in the decoded tree.
 type connRef struct {

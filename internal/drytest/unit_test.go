@@ -1,7 +1,9 @@
 package drytest
 
 import (
+	"encoding/json"
 	"os"
+	"path/filepath"
 	"reflect"
 	"strconv"
 	"strings"
@@ -189,5 +191,33 @@ func TestPrepareTransformErrors(t *testing.T) {
 				t.Errorf("no error %q in %v", tc.want, rep.Errors)
 			}
 		})
+	}
+}
+
+func TestInactiveConnectionStillRunsWithWarning(t *testing.T) {
+	data, err := os.ReadFile(fixture("basic_linkheader.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var conn map[string]any
+	if err := json.Unmarshal(data, &conn); err != nil {
+		t.Fatal(err)
+	}
+	conn["properties"].(map[string]any)["isActive"] = false
+	path := filepath.Join(t.TempDir(), "inactive.json")
+	b, _ := json.Marshal(conn)
+	if err := os.WriteFile(path, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	src, srv := newSource(t)
+	opts := baseOptions(srv, "basic_linkheader.json")
+	opts.PollerFile = path
+	rep := mustRun(t, opts)
+	wantNoErrors(t, rep)
+	if !hasMessage(rep.Warnings, "connection DemoAlertsPoller: isActive is false") {
+		t.Errorf("warnings = %v", rep.Warnings)
+	}
+	if len(src.requests()) != 3 {
+		t.Errorf("source saw %d requests, want 3", len(src.requests()))
 	}
 }
