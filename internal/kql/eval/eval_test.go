@@ -2,6 +2,7 @@ package eval
 
 import (
 	"errors"
+	"fmt"
 	"math"
 	"reflect"
 	"strings"
@@ -391,5 +392,37 @@ func TestRunBadData(t *testing.T) {
 	}
 	if err := p.Run([]any{1}, t0, func([]any) error { return nil }); err == nil {
 		t.Fatal("short row should be an error")
+	}
+}
+
+func TestConcurrentRun(t *testing.T) {
+	p, err := CompilePlaceholder(`source | extend p = parse_json(message) | where message matches regex "^\\{" | mv-expand x = p.a | project s = strcat(tostring(x), "-", eventType), m = replace_regex(message, "a", "b")`, demoInput)
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 8)
+	for g := 0; g < 8; g++ {
+		go func(g int) {
+			row := demoRow("Alert")
+			row[8] = fmt.Sprintf(`{"a":[%d,%d]}`, g, g+1)
+			for i := 0; i < 200; i++ {
+				var got []string
+				err := p.Run(row, t0, func(out []any) error { got = append(got, out[0].(string)); return nil })
+				if err != nil {
+					done <- err
+					return
+				}
+				if want := []string{fmt.Sprintf("%d-Alert", g), fmt.Sprintf("%d-Alert", g+1)}; !reflect.DeepEqual(got, want) {
+					done <- fmt.Errorf("goroutine %d: %v, want %v", g, got, want)
+					return
+				}
+			}
+			done <- nil
+		}(g)
+	}
+	for g := 0; g < 8; g++ {
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
 	}
 }

@@ -406,7 +406,7 @@ func formatLiteral(l *Literal) string {
 	case LitTimespan:
 		if d, ok := l.Value.(time.Duration); ok {
 			if d%100 == 0 && d >= 0 {
-				return strconv.FormatInt(int64(d/100), 10) + "tick"
+				return formatTimespanLit(d)
 			}
 			return "time(" + l.Raw + ")"
 		}
@@ -489,4 +489,20 @@ func QuoteString(s string) string {
 	}
 	b.WriteByte('"')
 	return b.String()
+}
+
+// formatTimespanLit renders a non-negative duration with the largest unit
+// that divides it: 2d, 1h, 30m, 10s, 100ms, 10microsecond, 1tick.
+func formatTimespanLit(d time.Duration) string {
+	units := []struct {
+		name string
+		d    time.Duration
+	}{{"d", 24 * time.Hour}, {"h", time.Hour}, {"m", time.Minute}, {"s", time.Second},
+		{"ms", time.Millisecond}, {"microsecond", time.Microsecond}, {"tick", 100}}
+	for _, u := range units {
+		if d%u.d == 0 && (d != 0 || u.name == "s") {
+			return strconv.FormatInt(int64(d/u.d), 10) + u.name
+		}
+	}
+	return strconv.FormatInt(int64(d/100), 10) + "tick"
 }
