@@ -74,7 +74,7 @@ func loadPoller(data []byte, file string, params map[string]any, pick string, re
 			continue
 		}
 		errsBefore := len(rep.Errors)
-		run := res.connection(c)
+		run := res.connection(c, name)
 		if len(rep.Errors) > errsBefore {
 			rep.errorf("%s: %s: connection %s not run: its configuration has unresolved placeholders or invalid expressions", file, c.path, name)
 			run = false
@@ -214,7 +214,7 @@ func findConnections(v any, path string, out *[]connRef) {
 	}
 }
 
-// resolveName resolves the connection's name in place and returns it. A name
+// name resolves the connection's name in place and returns it. A name
 // that does not resolve (an expression over deployment-only values) keeps
 // its raw text: it is only shown and matched against --connection.
 func (res *resolver) name(c connRef) string {
@@ -236,13 +236,19 @@ func (res *resolver) name(c connRef) string {
 	return ""
 }
 
-// resolveConnection resolves placeholders in one connection in place. An
+// connection resolves placeholders in one connection in place. An
 // unresolved placeholder inside properties is an error naming it and its
 // path; the name only falls back to its raw text. It reports false when the
 // connection must not run (its ARM condition is false).
-func (res *resolver) connection(c connRef) bool {
+func (res *resolver) connection(c connRef, name string) bool {
 	file, rep := res.file, res.rep
-	for k, v := range c.obj {
+	// The condition first: a skipped connection reports nothing else.
+	keys := sortedKeys(c.obj)
+	sort.SliceStable(keys, func(i, j int) bool {
+		return strings.EqualFold(strings.TrimSpace(keys[i]), "condition") && !strings.EqualFold(strings.TrimSpace(keys[j]), "condition")
+	})
+	for _, k := range keys {
+		v := c.obj[k]
 		switch strings.ToLower(strings.TrimSpace(k)) {
 		case "properties":
 			c.obj[k] = res.tree(v, childPath(c.path, k))
@@ -250,7 +256,7 @@ func (res *resolver) connection(c connRef) bool {
 			s, ok := v.(string)
 			if !ok {
 				if b, ok := v.(bool); ok && !b {
-					rep.warnf("%s: %s: condition is false; connection skipped", file, childPath(c.path, k))
+					rep.warnf("%s: %s: condition is false; connection %s skipped", file, childPath(c.path, k), name)
 					return false
 				}
 				continue
@@ -258,10 +264,10 @@ func (res *resolver) connection(c connRef) bool {
 			r, unresolved, err := arm.ResolvePlaceholders(s, res.params, res.opts)
 			switch {
 			case err != nil || len(unresolved) > 0:
-				rep.warnf("%s: %s: condition %q could not be evaluated (%s); running the connection anyway",
-					file, childPath(c.path, k), s, why(err, unresolved))
+				rep.warnf("%s: %s: condition %q could not be evaluated (%s); running connection %s anyway",
+					file, childPath(c.path, k), s, why(err, unresolved), name)
 			case r == false || (isString(r) && strings.EqualFold(r.(string), "false")):
-				rep.warnf("%s: %s: condition %q is false with the given parameters; connection skipped", file, childPath(c.path, k), s)
+				rep.warnf("%s: %s: condition %q is false with the given parameters; connection %s skipped", file, childPath(c.path, k), s, name)
 				return false
 			}
 		case "copy":

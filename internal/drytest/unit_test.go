@@ -20,11 +20,13 @@ func TestConditionsVariablesAndArrayParams(t *testing.T) {
 		selected  string
 		wantPaths []string
 		wantWarn  string
-		wantErr   string
+		noVersion bool // leave variables('_solutionVersion') (used by Alpha only) unresolved
 	}{
-		{name: "alpha only", selected: `["Alpha"]`, wantPaths: []string{"/alpha"}, wantWarn: "is false with the given parameters; connection skipped"},
+		{name: "alpha only", selected: `["Alpha"]`, wantPaths: []string{"/alpha"}, wantWarn: "is false with the given parameters; connection BetaPoller skipped"},
 		{name: "both", selected: `["Alpha","Beta"]`, wantPaths: []string{"/alpha", "/beta"}},
 		{name: "none", selected: `[]`, wantWarn: "connection skipped"},
+		// A skipped connection's unresolved values are not errors.
+		{name: "beta only, alpha unresolvable", selected: `["Beta"]`, wantPaths: []string{"/beta"}, noVersion: true, wantWarn: "AlphaPoller"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -32,8 +34,10 @@ func TestConditionsVariablesAndArrayParams(t *testing.T) {
 			opts := baseOptions(srv, "conditional.json")
 			opts.DCRFile = ""
 			opts.Params["selectedDataTypes"] = tc.selected
-			opts.Params["queryWindow"] = `["15"]`     // a Dropdown: an array parameter
-			opts.Params["_solutionVersion"] = "3.1.4" // answers variables('_solutionVersion')
+			opts.Params["queryWindow"] = `["15"]` // a Dropdown: an array parameter
+			if !tc.noVersion {
+				opts.Params["_solutionVersion"] = "3.1.4" // answers variables('_solutionVersion')
+			}
 			rep := mustRun(t, opts)
 			wantNoErrors(t, rep)
 			var paths []string
