@@ -24,7 +24,7 @@ func TestConditionsVariablesAndArrayParams(t *testing.T) {
 	}{
 		{name: "alpha only", selected: `["Alpha"]`, wantPaths: []string{"/alpha"}, wantWarn: "is false with the given parameters; connection BetaPoller skipped"},
 		{name: "both", selected: `["Alpha","Beta"]`, wantPaths: []string{"/alpha", "/beta"}},
-		{name: "none", selected: `[]`, wantWarn: "connection skipped"},
+		{name: "none", selected: `[]`, wantWarn: "connection AlphaPoller skipped"},
 		// A skipped connection's unresolved values are not errors.
 		{name: "beta only, alpha unresolvable", selected: `["Beta"]`, wantPaths: []string{"/beta"}, noVersion: true, wantWarn: "AlphaPoller"},
 	}
