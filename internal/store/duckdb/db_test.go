@@ -271,6 +271,7 @@ func TestQueryTypes(t *testing.T) {
 		{`[1.5, 2.0]`, schema.Dynamic, []any{1.5, 2.0}},
 		{`'ab'::BLOB`, schema.String, "YWI="},
 		{`NULL::JSON`, schema.Dynamic, nil},
+		{`union_value(s := 'not json')`, schema.Dynamic, "not json"},
 		{`'"s"'::JSON`, schema.Dynamic, "s"},
 		{`'[1.0, 1e300, -3]'::JSON`, schema.Dynamic, []any{1.0, 1e300, int64(-3)}},
 		{`'{"n":1152921504606846976,"m":-9223372036854775808}'::JSON`, schema.Dynamic, map[string]any{"n": int64(1) << 60, "m": int64(math.MinInt64)}},

@@ -167,7 +167,7 @@ func runQuery(ctx context.Context, conn *sql.Conn, query string, args []any) (*s
 				row[i] = jsonNumbers(v)
 				continue
 			}
-			if res.Columns[i].Type == schema.Dynamic {
+			if i < len(textJSON) && textJSON[i] {
 				if s, ok := v.(string); ok {
 					dv, err := decodeJSON(s)
 					if err != nil {
@@ -402,6 +402,8 @@ func toDynamic(v any) any {
 			out[fmt.Sprint(k)] = toDynamic(vals[i])
 		}
 		return out
+	case duck.Union:
+		return toDynamic(x.Value)
 	case duck.Map:
 		out := make(map[string]any, len(x))
 		for k, e := range x {
