@@ -91,7 +91,14 @@ func (p *Pipeline) ingestHTTP(w http.ResponseWriter, r *http.Request, id, stream
 			return 0, tooLarge(max)
 		}
 	case "gzip":
-		zr, err := gzip.NewReader(io.LimitReader(r.Body, max+1))
+		// Azure's limit applies to the compressed body too.
+		if r.ContentLength > max {
+			return 0, tooLarge(max)
+		}
+		zr, err := gzip.NewReader(&capReader{r: r.Body, left: max})
+		if errors.Is(err, errTooLarge) {
+			return 0, tooLarge(max)
+		}
 		if err != nil {
 			return 0, apierr.BadRequest("InvalidContentEncoding", "Content-Encoding", "the body is not valid gzip: %v", err)
 		}
@@ -110,7 +117,7 @@ func (p *Pipeline) ingestHTTP(w http.ResponseWriter, r *http.Request, id, stream
 	n, err := buf.ReadFrom(io.LimitReader(src, max+1))
 	if err != nil {
 		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
+		if errors.As(err, &mbe) || errors.Is(err, errTooLarge) {
 			return 0, tooLarge(max)
 		}
 		if errors.Is(err, gzip.ErrChecksum) || errors.Is(err, gzip.ErrHeader) || errors.Is(err, io.ErrUnexpectedEOF) {
@@ -146,4 +153,27 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+var errTooLarge = errors.New("request body too large")
+
+// capReader fails with errTooLarge once more than left bytes are read.
+type capReader struct {
+	r    io.Reader
+	left int64
+}
+
+func (c *capReader) Read(p []byte) (int, error) {
+	if c.left < 0 {
+		return 0, errTooLarge
+	}
+	if int64(len(p)) > c.left+1 {
+		p = p[:c.left+1]
+	}
+	n, err := c.r.Read(p)
+	c.left -= int64(n)
+	if c.left < 0 {
+		return n, errTooLarge
+	}
+	return n, err
 }

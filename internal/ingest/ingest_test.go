@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -332,6 +333,7 @@ func TestHandler(t *testing.T) {
 		{"unknown stream", "/dataCollectionRules/dcr-demo/streams/Custom-Nope?api-version=2023-01-01", []byte(`[]`), nil, 400, "InvalidStream", `"Custom-Nope"`},
 		{"too large", path, big, nil, 413, "ContentLengthLimitExceeded", ""},
 		{"too large gzip", path, gz(big), map[string]string{"Content-Encoding": "gzip"}, 413, "ContentLengthLimitExceeded", ""},
+		{"too large compressed", path, gz(incompressible(5000)), map[string]string{"Content-Encoding": "gzip"}, 413, "ContentLengthLimitExceeded", ""},
 		{"missing api-version", "/dataCollectionRules/dcr-demo/streams/Custom-ExampleConnectorInput", []byte(`[]`), nil, 400, "MissingApiVersionParameter", ""},
 		{"wrong content type", path, []byte(`[]`), map[string]string{"Content-Type": "text/plain"}, 415, "UnsupportedMediaType", ""},
 		{"bad path", "/dataCollectionRules/dcr-demo?api-version=2023-01-01", []byte(`[]`), nil, 404, "NotFound", ""},
@@ -465,5 +467,47 @@ func TestPropertyMatching(t *testing.T) {
 		if strings.Join(msgs, ",") != want {
 			t.Errorf("%s: messages %v, want %s", name, msgs, want)
 		}
+	}
+}
+
+// incompressible returns a JSON array holding n bytes of pseudo-random text.
+func incompressible(n int) []byte {
+	b := make([]byte, 0, n+8)
+	b = append(b, `["`...)
+	x := uint32(2463534242)
+	for len(b) < n {
+		x ^= x << 13
+		x ^= x >> 17
+		x ^= x << 5
+		b = append(b, 'a'+byte(x%26))
+	}
+	return append(b, `"]`...)
+}
+
+// TestCompressedLimitChunked: a gzip body over the limit with no
+// Content-Length (chunked) is refused while reading it.
+func TestCompressedLimitChunked(t *testing.T) {
+	p, _ := loadDemo(t)
+	// 4090 random bytes: within the limit decompressed, over it compressed.
+	raw := make([]byte, 4090)
+	x := uint32(88172645)
+	for i := range raw {
+		x ^= x << 13
+		x ^= x >> 17
+		x ^= x << 5
+		raw[i] = byte(x)
+	}
+	body := gz(raw)
+	if len(body) <= 4096 {
+		t.Fatalf("test body compresses to %d bytes; want > 4096", len(body))
+	}
+	req := httptest.NewRequest(http.MethodPost, "/dataCollectionRules/dcr-demo/streams/Custom-ExampleConnectorInput?api-version=2023-01-01", io.NopCloser(bytes.NewReader(body)))
+	req.ContentLength = -1
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Content-Encoding", "gzip")
+	rec := httptest.NewRecorder()
+	p.Handler().ServeHTTP(rec, req)
+	if rec.Code != http.StatusRequestEntityTooLarge {
+		t.Fatalf("status %d: %s", rec.Code, rec.Body)
 	}
 }
