@@ -511,3 +511,44 @@ func TestCompressedLimitChunked(t *testing.T) {
 		t.Fatalf("status %d: %s", rec.Code, rec.Body)
 	}
 }
+
+// TestConcurrentCalls runs calls in parallel (for -race) while the DCR is
+// replaced.
+func TestConcurrentCalls(t *testing.T) {
+	p, db := loadDemo(t)
+	done := make(chan error, 8)
+	for g := 0; g < 8; g++ {
+		go func() {
+			for i := 0; i < 20; i++ {
+				out, err := p.ProcessJSON(context.Background(), "dcr-demo", "Custom-ExampleConnectorInput", []byte(demoRecords))
+				if err != nil {
+					done <- err
+					return
+				}
+				if out.Rows != 3 {
+					done <- fmt.Errorf("rows %d", out.Rows)
+					return
+				}
+				if err := p.Commit(context.Background(), out, "", nil); err != nil {
+					done <- err
+					return
+				}
+			}
+			done <- nil
+		}()
+	}
+	for i := 0; i < 3; i++ {
+		if err := p.PutDCR(context.Background(), decodeDCR(t, demoDCR), []*resource.Table{alertsTable}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for g := 0; g < 8; g++ {
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+	}
+	res, err := db.Query(context.Background(), `SELECT count(*) FROM "ExampleConnectorAlerts_CL"`)
+	if err != nil || fmt.Sprint(res.Rows) != "[[320]]" {
+		t.Fatalf("stored %v %v", res, err)
+	}
+}
