@@ -53,7 +53,72 @@ func CheckQuery(q *syntax.Query, opts Options) (*Query, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := c.sizeCheck(out); err != nil {
+		return nil, err
+	}
 	return out, nil
+}
+
+// maxNodes bounds the expanded size of a query's expressions. Let-bound
+// expressions are shared, so `let x1 = x0 + x0; let x2 = x1 + x1; ...`
+// doubles the work at each step; later stages walk expressions as trees.
+const maxNodes = 200000
+
+// sizeCheck rejects queries whose expressions expand beyond maxNodes.
+func (c *checker) sizeCheck(q *Query) *syntax.Error {
+	budget := maxNodes
+	var visit func(e Expr) bool
+	visit = func(e Expr) bool {
+		budget--
+		if budget < 0 {
+			return false
+		}
+		if call, ok := e.(*Call); ok {
+			for _, a := range call.Args {
+				if !visit(a) {
+					return false
+				}
+			}
+		}
+		return true
+	}
+	for _, row := range q.Rows {
+		for _, e := range row {
+			if !visit(e) {
+				return c.errf(e.Span().From, "query is too large once let statements are expanded (more than %d expression nodes)", maxNodes)
+			}
+		}
+	}
+	for _, st := range q.Stages {
+		var exprs []Expr
+		switch s := st.(type) {
+		case *Filter:
+			exprs = []Expr{s.Pred}
+		case *Project:
+			exprs = s.Cols
+		case *Summarize:
+			exprs = append(exprs, s.Keys...)
+			for _, a := range s.Aggs {
+				exprs = append(exprs, a.Args...)
+			}
+		case *Sort:
+			for _, k := range s.Keys {
+				exprs = append(exprs, k.Expr)
+			}
+		case *Top:
+			for _, k := range s.Keys {
+				exprs = append(exprs, k.Expr)
+			}
+		case *Distinct:
+			exprs = s.Cols
+		}
+		for _, e := range exprs {
+			if !visit(e) {
+				return c.errf(st.Span().From, "query is too large once let statements are expanded (more than %d expression nodes)", maxNodes)
+			}
+		}
+	}
+	return nil
 }
 
 type checker struct {
@@ -63,6 +128,7 @@ type checker struct {
 	tabs    map[string]*syntax.Pipeline
 	funcs   map[string]*syntax.FuncDef
 	depth   int
+	inlined int // user function expansions so far (bounded)
 }
 
 func (c *checker) errf(pos syntax.Pos, format string, args ...any) *syntax.Error {
@@ -1369,7 +1435,10 @@ func (c *checker) call(x *syntax.Call, sc *scope) (Expr, *syntax.Error) {
 			return nil, c.errf(x.Pos(), "%s takes 2 arguments", name)
 		}
 		lit, ok := x.Args[0].(*syntax.Literal)
-		col, _ := lit.Value.(string)
+		var col string
+		if ok {
+			col, ok = lit.Value.(string)
+		}
 		if !ok || lit.Kind != syntax.LitString {
 			return nil, c.errf(x.Args[0].Pos(), "%s needs a constant column name", name)
 		}
@@ -1447,6 +1516,10 @@ func (c *checker) call(x *syntax.Call, sc *scope) (Expr, *syntax.Error) {
 func (c *checker) userCall(x *syntax.Call, f *syntax.FuncDef, sc *scope) (Expr, *syntax.Error) {
 	if f.Body == nil {
 		return nil, c.errf(x.Pos(), "tabular function %q cannot be used in a scalar expression", x.Fn.Name)
+	}
+	c.inlined++
+	if c.inlined > 10000 {
+		return nil, c.errf(x.Pos(), "too many user function expansions (more than 10000)")
 	}
 	if len(x.Args) > len(f.Params) {
 		return nil, c.errf(x.Pos(), "%s takes %d arguments, got %d", x.Fn.Name, len(f.Params), len(x.Args))

@@ -3,6 +3,7 @@ package check
 import (
 	"errors"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -109,6 +110,36 @@ func TestCheckErrors(t *testing.T) {
 		if first := strings.SplitN(err.Error(), "\n", 2)[0]; !strings.HasPrefix(first, c.want) {
 			t.Errorf("%s:\n got %s\nwant %s", c.q, first, c.want)
 		}
+	}
+}
+
+func TestLetExpansionBounded(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("let x0 = now();")
+	for i := 1; i <= 40; i++ {
+		fmt.Fprintf(&b, "let x%d = x%d - x%d + 1h;", i, i-1, i-1)
+	}
+	b.WriteString("source | extend y = x40")
+	_, err := Check(b.String(), Options{Mode: ModeTransform, Input: input})
+	if err == nil || !strings.Contains(err.Error(), "query is too large once let statements are expanded") {
+		t.Fatalf("got %v", err)
+	}
+}
+
+func TestFunctionExpansionBounded(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("let f0 = (a:long) { a + 1 };")
+	for i := 1; i <= 40; i++ {
+		fmt.Fprintf(&b, "let f%d = (a:long) { f%d(a) + f%d(a) };", i, i-1, i-1)
+	}
+	b.WriteString("source | extend y = f40(n)")
+	_, err := Check(b.String(), Options{Mode: ModeTransform, Input: input})
+	if err == nil || !strings.Contains(err.Error(), "too many user function expansions") {
+		t.Fatalf("got %v", err)
+	}
+	_, err = Check("let f = (a:long) { f(a) }; source | extend y = f(n)", Options{Mode: ModeTransform, Input: input})
+	if err == nil {
+		t.Fatal("recursive function accepted")
 	}
 }
 

@@ -362,6 +362,7 @@ func TestCompileErrors(t *testing.T) {
 		{`source | where message matches regex "("`, `line 1, col 38: invalid regular expression`},
 		{`source | extend x = datetime(2020-13-45)`, `line 1, col 21: invalid datetime literal "2020-13-45"`},
 		{`source | extend x = geo_location(srcIp)`, `line 1, col 21: geo_location is not available`},
+		{`source | extend x = columnifexists(message, "d")`, `line 1, col 36: columnifexists needs a constant column name`},
 		{`source | extend x = case(true, 1)`, `line 1, col 21: case takes at least 3 arguments, got 2`},
 		{`source | extend x = iff(true, 1, "a")`, `line 1, col 34: iff: argument types differ (long and string)`},
 	}

@@ -520,9 +520,12 @@ func (g *gen) call(c *check.Call, in schema.Schema) (string, error) {
 		}
 		return "json_extract(" + a[0] + ", " + sqlString("$."+jsonKey(key)) + ")", nil
 	case "index":
+		var n int64
 		k, ok := c.Args[1].(*check.Const)
-		n, isInt := k.Value.(int64)
-		if !ok || !isInt {
+		if ok {
+			n, ok = k.Value.(int64)
+		}
+		if !ok {
 			return "", g.errf(c.Sp, "a computed array index has no SQL translation")
 		}
 		path := "$[" + strconv.FormatInt(n, 10) + "]"
@@ -983,8 +986,12 @@ func (g *gen) bin(c *check.Call, a []string) (string, error) {
 	k, isC := c.Args[1].(*check.Const)
 	switch t {
 	case schema.DateTime:
-		d, ok := k.Value.(time.Duration)
-		if !isC || !ok || d <= 0 || d%time.Microsecond != 0 {
+		var d time.Duration
+		ok := false
+		if isC {
+			d, ok = k.Value.(time.Duration)
+		}
+		if !ok || d <= 0 || d%time.Microsecond != 0 {
 			return "", g.errf(c.Sp, "bin on datetime needs a constant positive timespan of whole microseconds")
 		}
 		us := strconv.FormatInt(int64(d/time.Microsecond), 10)

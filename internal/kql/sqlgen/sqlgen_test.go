@@ -237,6 +237,8 @@ func TestToSQLErrors(t *testing.T) {
 		{`MyTable_CL | where Nme == "x"`, `line 1, col 20: unknown column "Nme"`},
 		{`MyTable_CL | parse Name with a " " b`, `line 1, col 14: function "parse_pattern" is not supported in queries yet`},
 		{`MyTable_CL | project x = countof(Name, "a")`, `line 1, col 26: function "countof" is not supported in queries yet`},
+		{`MyTable_CL | project x = D[N]`, `line 1, col 26: a computed array index has no SQL translation`},
+		{`MyTable_CL | summarize count() by bin(TimeGenerated, Sp)`, `line 1, col 35: bin on datetime needs a constant positive timespan`},
 		{`MyTable_CL | where Name has Name`, `line 1, col 20: "has" needs a constant string on the right in queries`},
 		{`MyTable_CL | summarize count() | render timechart | take 1`, `line 1, col 34: render must be the last operator`},
 		{`MyTable_CL | summarize x = strlen(Name)`, `line 1, col 28: strlen is not an aggregation function`},
