@@ -445,6 +445,7 @@ func (c *checker) op(b *builder, op syntax.Op) *syntax.Error {
 		if t := e.Type(); t != schema.Bool && t != schema.Dynamic {
 			return c.errf(o.Pred.Pos(), "where needs a bool predicate, got %s", t)
 		}
+		e = asBool(e)
 		// The filter runs on the materialised row, before the pending projection.
 		b.stages = append(b.stages, &Filter{Base: Base{Schema: append(schema.Schema(nil), b.base...), Sp: o.Span, Op: "where"}, Pred: e})
 		return nil
@@ -504,6 +505,9 @@ func (c *checker) op(b *builder, op syntax.Op) *syntax.Error {
 				cols = append(cols, b.cols[i])
 				pend = append(pend, b.pending[i])
 			}
+		}
+		if len(cols) == 0 {
+			return c.errf(op.Pos(), "%s removes every column", op.OpName())
 		}
 		b.cols, b.pending = cols, pend
 		return nil
@@ -852,6 +856,9 @@ func (c *checker) mvExpand(b *builder, o *syntax.MvExpandOp) *syntax.Error {
 		if i < 0 {
 			return c.unknownColumn(col.Expr.(*syntax.Ident), out)
 		}
+		if out[i].Type != schema.Dynamic {
+			return c.errf(col.Expr.Pos(), "mv-expand needs a dynamic column; %q is %s", name, out[i].Type)
+		}
 		t := schema.Dynamic
 		if col.ToType != "" {
 			var err error
@@ -1098,9 +1105,11 @@ func (c *checker) aggregate(call *syntax.Call, sc *scope) (*Aggregate, string, *
 		name = "set_" + argName
 	}
 	if fn == "countif" || fn == "sumif" {
-		if t := agg.Args[len(agg.Args)-1].Type(); t != schema.Bool && t != schema.Dynamic {
+		last := len(agg.Args) - 1
+		if t := agg.Args[last].Type(); t != schema.Bool && t != schema.Dynamic {
 			return nil, "", c.errf(call.Args[len(call.Args)-1].Pos(), "%s needs a bool predicate, got %s", fn, t)
 		}
+		agg.Args[last] = asBool(agg.Args[last])
 	}
 	if argName == "" && fn != "count" && fn != "countif" {
 		name = fn + "_"
@@ -1186,6 +1195,11 @@ func (c *checker) expr(e syntax.Expr, sc *scope) (Expr, *syntax.Error) {
 			ae, err := c.expr(a, sc)
 			if err != nil {
 				return nil, err
+			}
+			if x.Op != "has_any" && x.Op != "has_all" {
+				if err := c.comparable(a.Pos(), x.Op, in.Type(), ae.Type()); err != nil {
+					return nil, err
+				}
 			}
 			args = append(args, ae)
 		}
@@ -1330,7 +1344,7 @@ func (c *checker) binary(x *syntax.Binary, sc *scope) (Expr, *syntax.Error) {
 				return nil, c.errf(side.Span().From, "%q needs bool operands, got %s", x.Op, t)
 			}
 		}
-		return mk(schema.Bool)
+		return &Call{Fn: x.Op, Args: []Expr{asBool(l), asBool(r)}, T: schema.Bool, Sp: sp}, nil
 	case "==", "!=", "<", "<=", ">", ">=":
 		if err := c.comparable(x.OpPos, x.Op, lt, rt); err != nil {
 			return nil, err
@@ -1477,6 +1491,9 @@ func (c *checker) call(x *syntax.Call, sc *scope) (Expr, *syntax.Error) {
 		}
 		args[i] = e
 	}
+	if err := c.checkArgs(name, x, args); err != nil {
+		return nil, err
+	}
 	switch name {
 	case "iif":
 		name = "iff"
@@ -1508,6 +1525,14 @@ func (c *checker) call(x *syntax.Call, sc *scope) (Expr, *syntax.Error) {
 	t, err := sig.result(c, x, args)
 	if err != nil {
 		return nil, err
+	}
+	switch name {
+	case "iff", "not":
+		args[0] = asBool(args[0])
+	case "case":
+		for i := 0; i+1 < len(args); i += 2 {
+			args[i] = asBool(args[i])
+		}
 	}
 	return &Call{Fn: name, Args: args, T: t, Sp: sp}, nil
 }
@@ -1567,4 +1592,13 @@ func (c *checker) userCall(x *syntax.Call, f *syntax.FuncDef, sc *scope) (Expr, 
 		c.scalars[l.Name.Name] = e
 	}
 	return c.expr(f.Body, &scope{})
+}
+
+// asBool wraps a dynamic expression used as a predicate in tobool(), so
+// every backend sees a bool (a non-bool dynamic value is null, i.e. false).
+func asBool(e Expr) Expr {
+	if e.Type() != schema.Dynamic {
+		return e
+	}
+	return &Call{Fn: "tobool", Args: []Expr{e}, T: schema.Bool, Sp: e.Span()}
 }

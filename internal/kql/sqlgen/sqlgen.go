@@ -99,9 +99,11 @@ func (g *gen) errf(sp syntax.Span, format string, a ...any) error {
 	return syntax.Errorf(g.src, sp.From, format, a...)
 }
 
+// bind adds a parameter and returns its positional placeholder ($n), so an
+// expression text that is repeated still refers to one argument.
 func (g *gen) bind(v any) string {
 	g.args = append(g.args, v)
-	return "?"
+	return "$" + strconv.Itoa(len(g.args))
 }
 
 func tsLiteral(t time.Time) string {
@@ -245,13 +247,19 @@ func (g *gen) stage(st check.Stage, in schema.Schema, from string) (string, erro
 		if err != nil {
 			return "", err
 		}
+		if ob == "" {
+			return "SELECT * FROM " + from, nil
+		}
 		return "SELECT * FROM " + from + " ORDER BY " + ob, nil
 	case *check.Top:
 		ob, err := g.orderBy(s.Keys, in)
 		if err != nil {
 			return "", err
 		}
-		return "SELECT * FROM " + from + " ORDER BY " + ob + " LIMIT " + strconv.FormatInt(s.N, 10), nil
+		if ob != "" {
+			ob = " ORDER BY " + ob
+		}
+		return "SELECT * FROM " + from + ob + " LIMIT " + strconv.FormatInt(s.N, 10), nil
 	case *check.Take:
 		return "SELECT * FROM " + from + " LIMIT " + strconv.FormatInt(s.N, 10), nil
 	case *check.Count:
@@ -328,6 +336,9 @@ func (g *gen) mvExpand(m *check.MvExpand, in schema.Schema, from string) (string
 func (g *gen) orderBy(keys []check.SortKey, in schema.Schema) (string, error) {
 	var parts []string
 	for _, k := range keys {
+		if isConst(k.Expr) {
+			continue // ordering by a constant has no effect
+		}
 		x, err := g.expr(k.Expr, in)
 		if err != nil {
 			return "", err
@@ -425,8 +436,11 @@ func constString(e check.Expr) (string, bool) {
 }
 
 // strSQL renders an argument as VARCHAR with KQL tostring semantics.
-func (g *gen) strSQL(e check.Expr, s string) string {
-	switch e.Type() {
+func (g *gen) strSQL(e check.Expr, s string) string { return g.strT(e.Type(), s) }
+
+// strT renders a value of type t as VARCHAR with KQL tostring semantics.
+func (g *gen) strT(t schema.Type, s string) string {
+	switch t {
 	case schema.String, schema.GUID:
 		return s
 	case schema.Bool:
@@ -477,9 +491,28 @@ func (g *gen) call(c *check.Call, in schema.Schema) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	// Dynamic arguments of functions that expect a scalar are converted;
+	// ts holds the argument types after conversion.
+	ts := make([]schema.Type, len(c.Args))
+	for i, e := range c.Args {
+		ts[i] = e.Type()
+		if ts[i] != schema.Dynamic {
+			continue
+		}
+		to := map[byte]schema.Type{'S': schema.String, 'N': schema.Real, 'D': schema.DateTime, 'T': schema.TimeSpan, 'B': schema.Bool}[check.ArgKind(fn, i, c.Args)]
+		if to == "" {
+			continue
+		}
+		if to == schema.String {
+			a[i] = g.strT(schema.Dynamic, a[i])
+		} else {
+			a[i] = fromJSON(a[i], to)
+		}
+		ts[i] = to
+	}
 	t0 := schema.Type("")
 	if len(c.Args) > 0 {
-		t0 = c.Args[0].Type()
+		t0 = ts[0]
 	}
 	switch fn {
 	case "and", "or":
@@ -487,10 +520,7 @@ func (g *gen) call(c *check.Call, in schema.Schema) (string, error) {
 	case "not":
 		return "(NOT " + a[0] + ")", nil
 	case "==", "!=":
-		l, r := a[0], a[1]
-		if c.Args[0].Type() == schema.Dynamic || c.Args[1].Type() == schema.Dynamic {
-			l, r = g.strSQL(c.Args[0], l), g.strSQL(c.Args[1], r)
-		}
+		l, r := g.coerceDynamic(c.Args[0], a[0], c.Args[1], a[1])
 		if fn == "==" {
 			if isConst(c.Args[0]) || isConst(c.Args[1]) {
 				return "coalesce(" + l + " = " + r + ", false)", nil
@@ -502,9 +532,12 @@ func (g *gen) call(c *check.Call, in schema.Schema) (string, error) {
 		}
 		return "(CASE WHEN " + l + " IS NULL AND " + r + " IS NULL THEN NULL ELSE coalesce(" + l + " <> " + r + ", true) END)", nil
 	case "<", "<=", ">", ">=":
-		return "(" + a[0] + " " + fn + " " + a[1] + ")", nil
+		l, r := g.coerceDynamic(c.Args[0], a[0], c.Args[1], a[1])
+		return "(" + l + " " + fn + " " + r + ")", nil
 	case "between", "!between":
-		s := "(" + a[0] + " BETWEEN " + a[1] + " AND " + a[2] + ")"
+		x1, lo := g.coerceDynamic(c.Args[0], a[0], c.Args[1], a[1])
+		x2, hi := g.coerceDynamic(c.Args[0], a[0], c.Args[2], a[2])
+		s := "(" + x1 + " >= " + lo + " AND " + x2 + " <= " + hi + ")"
 		if fn == "!between" {
 			s = "(NOT " + s + ")"
 		}
@@ -512,6 +545,9 @@ func (g *gen) call(c *check.Call, in schema.Schema) (string, error) {
 	case "+", "-", "*", "/", "%":
 		return g.arith(c, a)
 	case "neg":
+		if t0 == schema.Dynamic {
+			return "", g.errf(c.Sp, "arithmetic on dynamic values has no SQL translation; convert with tolong()/todouble() first")
+		}
 		return "(-" + a[0] + ")", nil
 	case "getprop":
 		key, ok := constString(c.Args[1])
@@ -534,7 +570,7 @@ func (g *gen) call(c *check.Call, in schema.Schema) (string, error) {
 		}
 		return "json_extract(" + a[0] + ", " + sqlString(path) + ")", nil
 	case "tostring":
-		return g.strSQL(c.Args[0], a[0]), nil
+		return g.strT(ts[0], a[0]), nil
 	case "toint", "tolong", "todouble", "tobool":
 		target := map[string]string{"toint": "INTEGER", "tolong": "BIGINT", "todouble": "DOUBLE", "tobool": "BOOLEAN"}[fn]
 		src := a[0]
@@ -559,7 +595,7 @@ func (g *gen) call(c *check.Call, in schema.Schema) (string, error) {
 		if t0 == schema.Dynamic {
 			return a[0], nil
 		}
-		s := g.strSQL(c.Args[0], a[0])
+		s := g.strT(ts[0], a[0])
 		return "(CASE WHEN json_valid(" + s + ") THEN CAST(" + s + " AS JSON) END)", nil
 	case "isnull":
 		return "(" + a[0] + " IS NULL)", nil
@@ -632,28 +668,28 @@ func (g *gen) call(c *check.Call, in schema.Schema) (string, error) {
 	case "strcat":
 		parts := make([]string, len(a))
 		for i := range a {
-			parts[i] = g.strSQL(c.Args[i], a[i])
+			parts[i] = g.strT(ts[i], a[i])
 		}
 		return "concat(" + strings.Join(parts, ", ") + ")", nil
 	case "strcat_delim":
 		parts := make([]string, len(a))
 		for i := range a {
-			parts[i] = g.strSQL(c.Args[i], a[i])
+			parts[i] = g.strT(ts[i], a[i])
 		}
 		return "concat_ws(" + strings.Join(parts, ", ") + ")", nil
 	case "tolower", "toupper":
 		f := map[string]string{"tolower": "lower", "toupper": "upper"}[fn]
-		return f + "(" + g.strSQL(c.Args[0], a[0]) + ")", nil
+		return f + "(" + g.strT(ts[0], a[0]) + ")", nil
 	case "strlen":
-		return "CAST(length(" + g.strSQL(c.Args[0], a[0]) + ") AS BIGINT)", nil
+		return "CAST(length(" + g.strT(ts[0], a[0]) + ") AS BIGINT)", nil
 	case "substring":
-		s := "substring(" + g.strSQL(c.Args[0], a[0]) + ", greatest(" + a[1] + ", 0) + 1"
+		s := "substring(" + g.strT(ts[0], a[0]) + ", greatest(CAST(" + a[1] + " AS BIGINT), 0) + 1"
 		if len(a) > 2 {
-			s += ", " + a[2]
+			s += ", CAST(" + a[2] + " AS BIGINT)"
 		}
 		return s + ")", nil
 	case "replace_string":
-		return "replace(" + g.strSQL(c.Args[0], a[0]) + ", " + g.strSQL(c.Args[1], a[1]) + ", " + g.strSQL(c.Args[2], a[2]) + ")", nil
+		return "replace(" + g.strT(ts[0], a[0]) + ", " + g.strT(ts[1], a[1]) + ", " + g.strT(ts[2], a[2]) + ")", nil
 	case "bin":
 		return g.bin(c, a)
 	case "startofday", "startofmonth", "startofyear", "startofweek":
@@ -690,26 +726,33 @@ func (g *gen) call(c *check.Call, in schema.Schema) (string, error) {
 		if len(a) > 2 {
 			return "", g.errf(c.Sp, "split with an index is not supported in queries yet")
 		}
-		return "CAST(to_json(string_split(" + g.strSQL(c.Args[0], a[0]) + ", " + g.strSQL(c.Args[1], a[1]) + ")) AS JSON)", nil
+		return "CAST(to_json(string_split(" + g.strT(ts[0], a[0]) + ", " + g.strT(ts[1], a[1]) + ")) AS JSON)", nil
+	case "replace_regex", "replace", "extract":
+		pi := map[string]int{"replace_regex": 1, "replace": 0, "extract": 0}[fn]
+		if _, ok := constString(c.Args[pi]); !ok {
+			return "", g.errf(c.Sp, "%s needs a constant regular expression in queries", fn)
+		}
+	}
+	switch fn {
 	case "replace_regex":
-		return "regexp_replace(" + g.strSQL(c.Args[0], a[0]) + ", " + a[1] + ", " + g.strSQL(c.Args[2], a[2]) + ", 'g')", nil
+		return "regexp_replace(" + g.strT(ts[0], a[0]) + ", " + a[1] + ", " + g.strT(ts[2], a[2]) + ", 'g')", nil
 	case "replace":
-		return "regexp_replace(" + g.strSQL(c.Args[2], a[2]) + ", " + a[0] + ", " + g.strSQL(c.Args[1], a[1]) + ", 'g')", nil
+		return "regexp_replace(" + g.strT(ts[2], a[2]) + ", " + a[0] + ", " + g.strT(ts[1], a[1]) + ", 'g')", nil
 	case "extract":
 		grp, ok := c.Args[1].(*check.Const)
 		if !ok || len(a) > 3 {
 			return "", g.errf(c.Sp, "extract needs a constant group number (and no type argument) in queries")
 		}
-		return "coalesce(regexp_extract(" + g.strSQL(c.Args[2], a[2]) + ", " + a[0] + ", " + value.ToString(grp.Value) + "), '')", nil
+		return "coalesce(regexp_extract(" + g.strT(ts[2], a[2]) + ", " + a[0] + ", " + value.ToString(grp.Value) + "), '')", nil
 	case "indexof":
 		if len(a) > 2 {
 			return "", g.errf(c.Sp, "indexof with start/length/occurrence is not supported in queries yet")
 		}
-		return "CAST(strpos(" + g.strSQL(c.Args[0], a[0]) + ", " + g.strSQL(c.Args[1], a[1]) + ") - 1 AS BIGINT)", nil
+		return "CAST(strpos(" + g.strT(ts[0], a[0]) + ", " + g.strT(ts[1], a[1]) + ") - 1 AS BIGINT)", nil
 	case "hash_sha256":
-		return "sha256(" + g.strSQL(c.Args[0], a[0]) + ")", nil
+		return "sha256(" + g.strT(ts[0], a[0]) + ")", nil
 	case "base64_encodestring":
-		return "to_base64(encode(" + g.strSQL(c.Args[0], a[0]) + "))", nil
+		return "to_base64(encode(" + g.strT(ts[0], a[0]) + "))", nil
 	case "endofday", "endofmonth", "endofyear", "endofweek":
 		if len(a) > 1 {
 			return "", g.errf(c.Sp, "%s with an offset is not supported in queries yet", fn)
@@ -745,6 +788,9 @@ func (g *gen) call(c *check.Call, in schema.Schema) (string, error) {
 		}
 		return "CAST(json_array(" + strings.Join(parts, ", ") + ") AS JSON)", nil
 	case "pack":
+		for i := 0; i < len(a); i += 2 {
+			a[i] = "coalesce(" + g.strT(ts[i], a[i]) + ", '')"
+		}
 		return "CAST(json_object(" + strings.Join(a, ", ") + ") AS JSON)", nil
 	case "ceiling":
 		return "ceil(" + a[0] + ")", nil
@@ -767,7 +813,7 @@ func (g *gen) call(c *check.Call, in schema.Schema) (string, error) {
 	case "binary_shift_right":
 		return "(" + a[0] + " >> " + a[1] + ")", nil
 	case "toguid":
-		return "(CASE WHEN regexp_full_match(lower(" + g.strSQL(c.Args[0], a[0]) + "), '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}') THEN lower(" + g.strSQL(c.Args[0], a[0]) + ") END)", nil
+		return "(CASE WHEN regexp_full_match(lower(" + g.strT(ts[0], a[0]) + "), '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}') THEN lower(" + g.strT(ts[0], a[0]) + ") END)", nil
 	}
 	return "", g.errf(c.Sp, "function %q is not supported in queries yet", fn)
 }
@@ -843,6 +889,9 @@ func (g *gen) stringPred(c *check.Call, in schema.Schema, base string, neg bool)
 	case "endswith_cs":
 		x = "ends_with(" + l + ", " + r + ")"
 	case "matches regex":
+		if _, ok := constString(c.Args[1]); !ok {
+			return "", g.errf(c.Sp, "matches regex needs a constant regular expression in queries")
+		}
 		x = "regexp_matches(" + l + ", " + r + ")"
 	default: // has family
 		needle, ok := constString(c.Args[1])
@@ -879,6 +928,12 @@ func (g *gen) inList(c *check.Call, in schema.Schema) (string, error) {
 			if base == "has_any" || base == "has_all" {
 				return "", g.errf(c.Sp, "%s needs constant values in queries", base)
 			}
+			switch lt := c.Args[0].Type(); {
+			case lt == schema.Dynamic:
+				s = g.strSQL(e, s)
+			case e.Type() == schema.Dynamic:
+				s = fromJSON(s, lt)
+			}
 			items = append(items, s)
 			continue
 		}
@@ -894,6 +949,9 @@ func (g *gen) inList(c *check.Call, in schema.Schema) (string, error) {
 			t := c.Args[0].Type()
 			if t == schema.Dynamic {
 				t = schema.String
+				if k.T != schema.Dynamic {
+					v = value.ToString(v)
+				}
 			}
 			cv, ok := value.Convert(v, t)
 			if !ok {
@@ -956,10 +1014,10 @@ func (g *gen) arith(c *check.Call, a []string) (string, error) {
 		return "((epoch_us(" + a[0] + ") - epoch_us(" + a[1] + ")) * 10)", nil
 	case lt == ts && rt == ts && op == "/":
 		return "(CAST(" + a[0] + " AS DOUBLE) / " + a[1] + ")", nil
-	case (lt == ts) != (rt == ts) && (op == "*" || op == "/"):
-		return "CAST(round(" + a[0] + " " + op + " " + a[1] + ") AS BIGINT)", nil
 	case lt == schema.Dynamic || rt == schema.Dynamic:
 		return "", g.errf(c.Sp, "arithmetic on dynamic values has no SQL translation; convert with tolong()/todouble() first")
+	case (lt == ts) != (rt == ts) && (op == "*" || op == "/"):
+		return "CAST(round(" + a[0] + " " + op + " " + a[1] + ") AS BIGINT)", nil
 	}
 	intOp := (lt == schema.Int || lt == schema.Long || lt == ts) && (rt == schema.Int || rt == schema.Long || rt == ts)
 	switch op {
@@ -1008,4 +1066,32 @@ func (g *gen) bin(c *check.Call, a []string) (string, error) {
 		return "(floor(" + a[0] + " / " + a[1] + ") * " + a[1] + ")", nil
 	}
 	return "", g.errf(c.Sp, "bin on %s is not supported in queries", t)
+}
+
+// coerceDynamic makes both sides of a comparison comparable in SQL: a
+// dynamic side is converted to the other side's type (both dynamic:
+// compared as their tostring() text).
+func (g *gen) coerceDynamic(le check.Expr, l string, re check.Expr, r string) (string, string) {
+	lt, rt := le.Type(), re.Type()
+	switch {
+	case lt == schema.Dynamic && rt == schema.Dynamic:
+		return g.strSQL(le, l), g.strSQL(re, r)
+	case lt == schema.Dynamic:
+		return fromJSON(l, rt), r
+	case rt == schema.Dynamic:
+		return l, fromJSON(r, lt)
+	}
+	return l, r
+}
+
+// fromJSON converts a JSON value to a scalar SQL type (null when it does not convert).
+func fromJSON(s string, t schema.Type) string {
+	str := "json_extract_string(" + s + ", '$')"
+	switch t {
+	case schema.String, schema.GUID:
+		return str
+	case schema.TimeSpan:
+		return "TRY_CAST(" + str + " AS BIGINT)"
+	}
+	return "TRY_CAST(" + str + " AS " + SQLType(t) + ")"
 }

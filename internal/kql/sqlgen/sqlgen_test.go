@@ -275,7 +275,7 @@ func FuzzToSQL(f *testing.F) {
 		if err != nil {
 			return
 		}
-		if n := strings.Count(q.SQL, "?"); n < len(q.Args) {
+		if n := strings.Count(q.SQL, "$"); n < len(q.Args) {
 			t.Fatalf("%d placeholders for %d args in %s", n, len(q.Args), q.SQL)
 		}
 	})
