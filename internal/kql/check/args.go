@@ -20,7 +20,7 @@ var argKinds = map[string]string{
 	"array_concat": "Y", "array_length": "Y", "zip": "Y",
 	"abs": "N", "ceiling": "N", "exp": "N", "exp10": "N", "exp2": "N", "log": "N", "log10": "N", "log2": "N",
 	"pow": "N", "sqrt": "N", "round": "N", "sign": "N", "isfinite": "N", "isinf": "N", "isnan": "N",
-	"iff": "BA", "iif": "BA", "not": "B",
+	"iff": "BA", "iif": "BA", "not": "B", "max_of": "O", "min_of": "O",
 	"base64_encodestring": "S", "base64_encode_tostring": "S", "base64_decodestring": "S", "base64_decode_tostring": "S",
 	"countof": "S", "extract": "SNSA", "extract_all": "S", "indexof": "SSN", "split": "SSN",
 	"strlen": "S", "substring": "SN", "tolower": "S", "toupper": "S", "reverse": "S",
@@ -47,11 +47,13 @@ func kindAccepts(k byte, t schema.Type) bool {
 		return t == schema.Bool
 	case 'Y':
 		return false
+	case 'O':
+		return isNumeric(t) || t == schema.DateTime || t == schema.TimeSpan || t == schema.String
 	}
 	return true
 }
 
-var kindNames = map[byte]string{'S': "a string", 'N': "a number", 'D': "a datetime", 'T': "a timespan", 'B': "a bool", 'Y': "a dynamic value"}
+var kindNames = map[byte]string{'O': "a number, string, datetime or timespan", 'S': "a string", 'N': "a number", 'D': "a datetime", 'T': "a timespan", 'B': "a bool", 'Y': "a dynamic value"}
 
 // checkArgs validates argument types against argKinds and the special
 // rules of case, pack and bin.

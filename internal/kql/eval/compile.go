@@ -210,16 +210,17 @@ func compileCall(c *check.Call) (fn, error) {
 		neg := c.Fn == "!between"
 		x, lo, hi := args[0], args[1], args[2]
 		return func(row []any, r *rt) any {
+			// (x >= lo) and (x <= hi) with three-valued logic.
 			v := x(row, r)
 			c1, ok1 := compare(v, lo(row, r))
 			c2, ok2 := compare(v, hi(row, r))
-			if !ok1 || !ok2 {
-				if v == nil {
-					return nil
-				}
+			if (ok1 && c1 < 0) || (ok2 && c2 > 0) {
 				return neg
 			}
-			return (c1 >= 0 && c2 <= 0) != neg
+			if !ok1 || !ok2 {
+				return nil
+			}
+			return !neg
 		}, nil
 	case "getprop":
 		return compileGetProp(c, args)
@@ -769,7 +770,7 @@ func init() {
 		"todatetime": convertBuilder(schema.DateTime),
 		"totimespan": convertBuilder(schema.TimeSpan),
 		"toguid":     convertBuilder(schema.GUID),
-		"parse_json": unary(parseJSON),
+		"parse_json": parseJSONBuilder,
 		"isnull":     unary(func(a any) any { return a == nil }),
 		"isnotnull":  unary(func(a any) any { return a != nil }),
 		"isempty":    unary(func(a any) any { return a == nil || a == "" }),
@@ -885,13 +886,7 @@ func init() {
 			}
 			return string(b)
 		}),
-		"hash_sha256": unary(func(a any) any {
-			if a == nil {
-				return ""
-			}
-			sum := sha256.Sum256([]byte(value.DynamicToString(a)))
-			return hex.EncodeToString(sum[:])
-		}),
+		"hash_sha256": hashBuilder,
 		"gettype": unary(gettype),
 		"array_length": unary(func(a any) any {
 			if arr, ok := a.([]any); ok {
@@ -1092,12 +1087,14 @@ func substring(vs []any) any {
 	}
 	end := n
 	if len(vs) > 2 && vs[2] != nil {
-		l, ok := intArg(vs[2])
-		if !ok || l < 0 {
-			return ""
-		}
-		if start+l < end {
-			end = start + l
+		// A length that is not a number means "to the end", like null.
+		if l, ok := intArg(vs[2]); ok {
+			if l < 0 {
+				return ""
+			}
+			if start+l < end {
+				end = start + l
+			}
 		}
 	}
 	return string(rs[start:end])
@@ -1290,4 +1287,28 @@ func strcatBuilder(c *check.Call, args []fn) (fn, error) {
 		}
 		return b.String()
 	}, nil
+}
+
+// hashBuilder hashes the tostring() of its argument (typed bools render
+// True/False, as in strcat).
+func hashBuilder(c *check.Call, args []fn) (fn, error) {
+	conv, err := convertBuilder(schema.String)(c, args)
+	if err != nil {
+		return nil, err
+	}
+	return func(row []any, r *rt) any {
+		s, _ := conv(row, r).(string)
+		sum := sha256.Sum256([]byte(s))
+		return hex.EncodeToString(sum[:])
+	}, nil
+}
+
+// parseJSONBuilder: a dynamic argument is used as it is; anything else is
+// rendered with tostring semantics for strings and parsed.
+func parseJSONBuilder(c *check.Call, args []fn) (fn, error) {
+	a := args[0]
+	if c.Args[0].Type() == schema.Dynamic {
+		return a, nil
+	}
+	return func(row []any, r *rt) any { return parseJSON(a(row, r)) }, nil
 }

@@ -110,6 +110,10 @@ func tsLiteral(t time.Time) string {
 	return t.UTC().Format("2006-01-02 15:04:05.999999")
 }
 
+// nullableString marks an argument already converted from dynamic to a
+// VARCHAR that may be NULL (strT turns it into '', strTNull keeps NULL).
+const nullableString schema.Type = "string?"
+
 // sqlString renders s as a SQL string literal.
 func sqlString(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", "''") + "'"
@@ -422,9 +426,10 @@ func (g *gen) argList(c *check.Call, in schema.Schema) ([]string, error) {
 	return out, nil
 }
 
+// isConst reports whether e is a non-null constant.
 func isConst(e check.Expr) bool {
-	_, ok := e.(*check.Const)
-	return ok
+	k, ok := e.(*check.Const)
+	return ok && (k.Value != nil || k.T == schema.String)
 }
 
 func constString(e check.Expr) (string, bool) {
@@ -438,17 +443,54 @@ func constString(e check.Expr) (string, bool) {
 // strSQL renders an argument as VARCHAR with KQL tostring semantics.
 func (g *gen) strSQL(e check.Expr, s string) string { return g.strT(e.Type(), s) }
 
+// strTNull is strT without turning null into '': for operators whose KQL
+// semantics distinguish a null operand.
+func (g *gen) strTNull(t schema.Type, s string) string {
+	switch t {
+	case schema.String, schema.GUID, nullableString:
+		return s
+	case schema.Real:
+		return realText(s)
+	case schema.Bool:
+		return "(CASE WHEN " + s + " THEN 'True' WHEN NOT " + s + " THEN 'False' END)"
+	case schema.DateTime:
+		return "(strftime(" + s + ", '%Y-%m-%dT%H:%M:%S.%f') || '0Z')"
+	case schema.Dynamic:
+		return "(CASE WHEN json_type(" + s + ") = 'VARCHAR' THEN json_extract_string(" + s + ", '$') ELSE CAST(" + s + " AS VARCHAR) END)"
+	case schema.TimeSpan:
+		return timespanText(s)
+	}
+	return "CAST(" + s + " AS VARCHAR)"
+}
+
+// timespanText renders BIGINT ticks as [-][d.]hh:mm:ss[.fffffff].
+func timespanText(s string) string {
+	a := "abs(" + s + ")"
+	two := func(x string) string { return "lpad(CAST(" + x + " AS VARCHAR), 2, '0')" }
+	return "(CASE WHEN " + s + " IS NULL THEN NULL ELSE " +
+		"(CASE WHEN " + s + " < 0 THEN '-' ELSE '' END) || " +
+		"(CASE WHEN " + a + " >= 864000000000 THEN CAST(" + a + " // 864000000000 AS VARCHAR) || '.' ELSE '' END) || " +
+		two("(" + a + " // 36000000000) % 24") + " || ':' || " + two("(" + a + " // 600000000) % 60") + " || ':' || " + two("(" + a + " // 10000000) % 60") + " || " +
+		"(CASE WHEN " + a + " % 10000000 <> 0 THEN '.' || lpad(CAST(" + a + " % 10000000 AS VARCHAR), 7, '0') ELSE '' END) END)"
+}
+
 // strT renders a value of type t as VARCHAR with KQL tostring semantics.
 func (g *gen) strT(t schema.Type, s string) string {
 	switch t {
-	case schema.String, schema.GUID:
+	case schema.String:
 		return s
+	case schema.GUID, nullableString:
+		return "coalesce(" + s + ", '')"
+	case schema.Real:
+		return "coalesce(" + realText(s) + ", '')"
 	case schema.Bool:
 		return "(CASE WHEN " + s + " THEN 'True' WHEN NOT " + s + " THEN 'False' ELSE '' END)"
 	case schema.DateTime:
 		return "coalesce(strftime(" + s + ", '%Y-%m-%dT%H:%M:%S.%f') || '0Z', '')"
 	case schema.Dynamic:
 		return "coalesce((CASE WHEN json_type(" + s + ") = 'VARCHAR' THEN json_extract_string(" + s + ", '$') ELSE CAST(" + s + " AS VARCHAR) END), '')"
+	case schema.TimeSpan:
+		return "coalesce(" + timespanText(s) + ", '')"
 	}
 	return "coalesce(CAST(" + s + " AS VARCHAR), '')"
 }
@@ -478,6 +520,15 @@ func likeEscape(s string) string {
 }
 
 func (g *gen) call(c *check.Call, in schema.Schema) (string, error) {
+	s, err := g.call1(c, in)
+	if err != nil || c.T != schema.String {
+		return s, err
+	}
+	// KQL strings are never null.
+	return "coalesce(" + s + ", '')", nil
+}
+
+func (g *gen) call1(c *check.Call, in schema.Schema) (string, error) {
 	fn := c.Fn
 	// String predicates (with negation and null semantics).
 	if base, neg, ok := stringPredicate(fn); ok {
@@ -504,7 +555,8 @@ func (g *gen) call(c *check.Call, in schema.Schema) (string, error) {
 			continue
 		}
 		if to == schema.String {
-			a[i] = g.strT(schema.Dynamic, a[i])
+			a[i] = g.strTNull(schema.Dynamic, a[i])
+			to = nullableString
 		} else {
 			a[i] = fromJSON(a[i], to)
 		}
@@ -521,20 +573,27 @@ func (g *gen) call(c *check.Call, in schema.Schema) (string, error) {
 		return "(NOT " + a[0] + ")", nil
 	case "==", "!=":
 		l, r := g.coerceDynamic(c.Args[0], a[0], c.Args[1], a[1])
+		both := "(" + a[0] + ") IS NULL AND (" + a[1] + ") IS NULL"
 		if fn == "==" {
 			if isConst(c.Args[0]) || isConst(c.Args[1]) {
 				return "coalesce(" + l + " = " + r + ", false)", nil
 			}
-			return "(CASE WHEN " + l + " IS NULL AND " + r + " IS NULL THEN NULL ELSE coalesce(" + l + " = " + r + ", false) END)", nil
+			return "(CASE WHEN " + both + " THEN NULL ELSE coalesce(" + l + " = " + r + ", false) END)", nil
 		}
 		if isConst(c.Args[0]) || isConst(c.Args[1]) {
 			return "coalesce(" + l + " <> " + r + ", true)", nil
 		}
-		return "(CASE WHEN " + l + " IS NULL AND " + r + " IS NULL THEN NULL ELSE coalesce(" + l + " <> " + r + ", true) END)", nil
+		return "(CASE WHEN " + both + " THEN NULL ELSE coalesce(" + l + " <> " + r + ", true) END)", nil
 	case "<", "<=", ">", ">=":
+		if ts[0] == schema.Dynamic && ts[1] == schema.Dynamic {
+			return "", g.errf(c.Sp, "ordering two dynamic values has no SQL translation; convert one side first")
+		}
 		l, r := g.coerceDynamic(c.Args[0], a[0], c.Args[1], a[1])
 		return "(" + l + " " + fn + " " + r + ")", nil
 	case "between", "!between":
+		if ts[0] == schema.Dynamic && (ts[1] == schema.Dynamic || ts[2] == schema.Dynamic) {
+			return "", g.errf(c.Sp, "between on dynamic values has no SQL translation; convert first")
+		}
 		x1, lo := g.coerceDynamic(c.Args[0], a[0], c.Args[1], a[1])
 		x2, hi := g.coerceDynamic(c.Args[0], a[0], c.Args[2], a[2])
 		s := "(" + x1 + " >= " + lo + " AND " + x2 + " <= " + hi + ")"
@@ -572,6 +631,9 @@ func (g *gen) call(c *check.Call, in schema.Schema) (string, error) {
 	case "tostring":
 		return g.strT(ts[0], a[0]), nil
 	case "toint", "tolong", "todouble", "tobool":
+		if fn == "tobool" && t0 == schema.Dynamic {
+			return fromJSON(a[0], schema.Bool), nil
+		}
 		target := map[string]string{"toint": "INTEGER", "tolong": "BIGINT", "todouble": "DOUBLE", "tobool": "BOOLEAN"}[fn]
 		src := a[0]
 		if t0 == schema.Dynamic {
@@ -595,7 +657,13 @@ func (g *gen) call(c *check.Call, in schema.Schema) (string, error) {
 		if t0 == schema.Dynamic {
 			return a[0], nil
 		}
-		s := g.strT(ts[0], a[0])
+		if ts[0] != schema.String {
+			if ts[0] == schema.DateTime || ts[0] == schema.TimeSpan || ts[0] == schema.GUID {
+				return "CAST(to_json(" + g.strTNull(ts[0], a[0]) + ") AS JSON)", nil
+			}
+			return "CAST(to_json(" + a[0] + ") AS JSON)", nil
+		}
+		s := a[0]
 		return "(CASE WHEN json_valid(" + s + ") THEN CAST(" + s + " AS JSON) END)", nil
 	case "isnull":
 		return "(" + a[0] + " IS NULL)", nil
@@ -681,11 +749,11 @@ func (g *gen) call(c *check.Call, in schema.Schema) (string, error) {
 		f := map[string]string{"tolower": "lower", "toupper": "upper"}[fn]
 		return f + "(" + g.strT(ts[0], a[0]) + ")", nil
 	case "strlen":
-		return "CAST(length(" + g.strT(ts[0], a[0]) + ") AS BIGINT)", nil
+		return "CAST(length(" + g.strTNull(ts[0], a[0]) + ") AS BIGINT)", nil
 	case "substring":
 		s := "substring(" + g.strT(ts[0], a[0]) + ", greatest(CAST(" + a[1] + " AS BIGINT), 0) + 1"
 		if len(a) > 2 {
-			s += ", CAST(" + a[2] + " AS BIGINT)"
+			s += ", coalesce(CAST(" + a[2] + " AS BIGINT), 2147483647)"
 		}
 		return s + ")", nil
 	case "replace_string":
@@ -726,7 +794,7 @@ func (g *gen) call(c *check.Call, in schema.Schema) (string, error) {
 		if len(a) > 2 {
 			return "", g.errf(c.Sp, "split with an index is not supported in queries yet")
 		}
-		return "CAST(to_json(string_split(" + g.strT(ts[0], a[0]) + ", " + g.strT(ts[1], a[1]) + ")) AS JSON)", nil
+		return "CAST(to_json(string_split(" + g.strTNull(ts[0], a[0]) + ", " + g.strT(ts[1], a[1]) + ")) AS JSON)", nil
 	case "replace_regex", "replace", "extract":
 		pi := map[string]int{"replace_regex": 1, "replace": 0, "extract": 0}[fn]
 		if _, ok := constString(c.Args[pi]); !ok {
@@ -748,7 +816,7 @@ func (g *gen) call(c *check.Call, in schema.Schema) (string, error) {
 		if len(a) > 2 {
 			return "", g.errf(c.Sp, "indexof with start/length/occurrence is not supported in queries yet")
 		}
-		return "CAST(strpos(" + g.strT(ts[0], a[0]) + ", " + g.strT(ts[1], a[1]) + ") - 1 AS BIGINT)", nil
+		return "CAST(strpos(" + g.strTNull(ts[0], a[0]) + ", " + g.strTNull(ts[1], a[1]) + ") - 1 AS BIGINT)", nil
 	case "hash_sha256":
 		return "sha256(" + g.strT(ts[0], a[0]) + ")", nil
 	case "base64_encodestring":
@@ -784,12 +852,15 @@ func (g *gen) call(c *check.Call, in schema.Schema) (string, error) {
 	case "pack_array":
 		parts := make([]string, len(a))
 		for i := range a {
-			parts[i] = a[i]
+			parts[i] = jsonValue(ts[i], a[i], g)
 		}
 		return "CAST(json_array(" + strings.Join(parts, ", ") + ") AS JSON)", nil
 	case "pack":
 		for i := 0; i < len(a); i += 2 {
 			a[i] = "coalesce(" + g.strT(ts[i], a[i]) + ", '')"
+			if i+1 < len(a) {
+				a[i+1] = jsonValue(ts[i+1], a[i+1], g)
+			}
 		}
 		return "CAST(json_object(" + strings.Join(a, ", ") + ") AS JSON)", nil
 	case "ceiling":
@@ -824,8 +895,11 @@ func (g *gen) cast(e check.Expr, s string, t schema.Type) string {
 		return s
 	}
 	if t == schema.Dynamic {
-		if e.Type() == schema.String {
+		switch e.Type() {
+		case schema.String:
 			return "to_json(" + s + ")"
+		case schema.DateTime, schema.TimeSpan, schema.GUID:
+			return "CAST(to_json(" + g.strTNull(e.Type(), s) + ") AS JSON)"
 		}
 		return "CAST(to_json(" + s + ") AS JSON)"
 	}
@@ -870,8 +944,8 @@ func (g *gen) stringPred(c *check.Call, in schema.Schema, base string, neg bool)
 	if err != nil {
 		return "", err
 	}
-	l := g.strSQL(c.Args[0], a[0])
-	r := g.strSQL(c.Args[1], a[1])
+	l := g.strTNull(c.Args[0].Type(), a[0])
+	r := g.strTNull(c.Args[1].Type(), a[1])
 	var x string
 	switch base {
 	case "=~":
@@ -903,10 +977,11 @@ func (g *gen) stringPred(c *check.Call, in schema.Schema, base string, neg bool)
 		pat := hasPattern(needle, cs, kind != "hassuffix", kind != "hasprefix")
 		x = "regexp_matches(" + l + ", " + sqlString(pat) + ")"
 	}
+	both := "(" + l + ") IS NULL AND (" + r + ") IS NULL"
 	if neg {
-		return "coalesce(NOT (" + x + "), true)", nil
+		return "(CASE WHEN " + both + " THEN NULL ELSE coalesce(NOT (" + x + "), true) END)", nil
 	}
-	return "coalesce(" + x + ", false)", nil
+	return "(CASE WHEN " + both + " THEN NULL ELSE coalesce(" + x + ", false) END)", nil
 }
 
 func (g *gen) inList(c *check.Call, in schema.Schema) (string, error) {
@@ -930,7 +1005,7 @@ func (g *gen) inList(c *check.Call, in schema.Schema) (string, error) {
 			}
 			switch lt := c.Args[0].Type(); {
 			case lt == schema.Dynamic:
-				s = g.strSQL(e, s)
+				s = g.strTNull(e.Type(), s)
 			case e.Type() == schema.Dynamic:
 				s = fromJSON(s, lt)
 			}
@@ -953,6 +1028,13 @@ func (g *gen) inList(c *check.Call, in schema.Schema) (string, error) {
 					v = value.ToString(v)
 				}
 			}
+			if !sameKind(v, t) {
+				continue // values of another kind never equal the left side
+			}
+			if isNumericType(t) {
+				items = append(items, g.constSQL(v, map[bool]schema.Type{true: schema.Real, false: schema.Long}[isFloat(v)]))
+				continue
+			}
 			cv, ok := value.Convert(v, t)
 			if !ok {
 				continue
@@ -962,7 +1044,7 @@ func (g *gen) inList(c *check.Call, in schema.Schema) (string, error) {
 	}
 	lhs := x
 	if c.Args[0].Type() == schema.Dynamic {
-		lhs = g.strSQL(c.Args[0], x)
+		lhs = g.strTNull(schema.Dynamic, x)
 	}
 	var expr string
 	switch base {
@@ -1013,7 +1095,7 @@ func (g *gen) arith(c *check.Call, a []string) (string, error) {
 	case lt == dt && rt == dt && op == "-":
 		return "((epoch_us(" + a[0] + ") - epoch_us(" + a[1] + ")) * 10)", nil
 	case lt == ts && rt == ts && op == "/":
-		return "(CAST(" + a[0] + " AS DOUBLE) / " + a[1] + ")", nil
+		return "(CASE WHEN " + a[1] + " = 0 THEN NULL ELSE CAST(" + a[0] + " AS DOUBLE) / " + a[1] + " END)", nil
 	case lt == schema.Dynamic || rt == schema.Dynamic:
 		return "", g.errf(c.Sp, "arithmetic on dynamic values has no SQL translation; convert with tolong()/todouble() first")
 	case (lt == ts) != (rt == ts) && (op == "*" || op == "/"):
@@ -1041,6 +1123,9 @@ const tickOffsetMicros = 62135596800000000
 
 func (g *gen) bin(c *check.Call, a []string) (string, error) {
 	t := c.Args[0].Type()
+	if t == schema.Dynamic || c.Args[1].Type() == schema.Dynamic {
+		return "", g.errf(c.Sp, "bin needs typed arguments in queries; convert dynamic values first")
+	}
 	k, isC := c.Args[1].(*check.Const)
 	switch t {
 	case schema.DateTime:
@@ -1056,14 +1141,14 @@ func (g *gen) bin(c *check.Call, a []string) (string, error) {
 		off := strconv.FormatInt(tickOffsetMicros, 10)
 		return "make_timestamp(((epoch_us(" + a[0] + ") + " + off + ") // " + us + ") * " + us + " - " + off + ")", nil
 	case schema.TimeSpan:
-		return "(floor(" + a[0] + " / " + a[1] + ") * " + a[1] + ")::BIGINT", nil
+		return "(CASE WHEN " + a[1] + " > 0 THEN (floor(" + a[0] + " / " + a[1] + ") * " + a[1] + ")::BIGINT END)", nil
 	case schema.Int, schema.Long:
 		if c.Args[1].Type() == schema.Real {
-			return "(floor(" + a[0] + " / " + a[1] + ") * " + a[1] + ")", nil
+			return "(CASE WHEN " + a[1] + " > 0 THEN floor(" + a[0] + " / " + a[1] + ") * " + a[1] + " END)", nil
 		}
-		return "CAST(floor(" + a[0] + " / " + a[1] + ") * " + a[1] + " AS BIGINT)", nil
+		return "(CASE WHEN " + a[1] + " > 0 THEN CAST(floor(" + a[0] + " / " + a[1] + ") * " + a[1] + " AS BIGINT) END)", nil
 	case schema.Real:
-		return "(floor(" + a[0] + " / " + a[1] + ") * " + a[1] + ")", nil
+		return "(CASE WHEN " + a[1] + " > 0 THEN floor(" + a[0] + " / " + a[1] + ") * " + a[1] + " END)", nil
 	}
 	return "", g.errf(c.Sp, "bin on %s is not supported in queries", t)
 }
@@ -1077,9 +1162,9 @@ func (g *gen) coerceDynamic(le check.Expr, l string, re check.Expr, r string) (s
 	case lt == schema.Dynamic && rt == schema.Dynamic:
 		return g.strSQL(le, l), g.strSQL(re, r)
 	case lt == schema.Dynamic:
-		return fromJSON(l, rt), r
+		return cmpJSON(l, rt), r
 	case rt == schema.Dynamic:
-		return l, fromJSON(r, lt)
+		return l, cmpJSON(r, lt)
 	}
 	return l, r
 }
@@ -1089,9 +1174,68 @@ func fromJSON(s string, t schema.Type) string {
 	str := "json_extract_string(" + s + ", '$')"
 	switch t {
 	case schema.String, schema.GUID:
-		return str
+		return "(CASE WHEN json_type(" + s + ") = 'VARCHAR' THEN " + str + " END)"
+	case schema.Bool:
+		return "(CASE WHEN json_type(" + s + ") IN ('BIGINT', 'UBIGINT', 'DOUBLE') THEN TRY_CAST(" + str + " AS DOUBLE) <> 0 " +
+			"WHEN lower(" + str + ") = 'true' THEN true WHEN lower(" + str + ") = 'false' THEN false END)"
 	case schema.TimeSpan:
 		return "TRY_CAST(" + str + " AS BIGINT)"
 	}
 	return "TRY_CAST(" + str + " AS " + SQLType(t) + ")"
+}
+
+// jsonValue prepares a value for json_array/json_object: datetimes,
+// timespans and guids become their KQL string form.
+func jsonValue(t schema.Type, s string, g *gen) string {
+	switch t {
+	case schema.DateTime, schema.TimeSpan:
+		return g.strTNull(t, s)
+	}
+	return s
+}
+
+// realText renders a DOUBLE like .NET: whole numbers without ".0".
+func realText(s string) string {
+	return "(CASE WHEN " + s + " = trunc(" + s + ") AND abs(" + s + ") < 1e15 THEN CAST(CAST(" + s + " AS BIGINT) AS VARCHAR) ELSE CAST(" + s + " AS VARCHAR) END)"
+}
+
+// cmpJSON converts a JSON value for comparison with type t: only a JSON
+// value of the matching kind converts, anything else is NULL (no match).
+func cmpJSON(s string, t schema.Type) string {
+	str := "json_extract_string(" + s + ", '$')"
+	switch {
+	case t == schema.Bool:
+		return "(CASE WHEN json_type(" + s + ") = 'BOOLEAN' THEN TRY_CAST(" + str + " AS BOOLEAN) END)"
+	case isNumericType(t):
+		return "(CASE WHEN json_type(" + s + ") IN ('BIGINT', 'UBIGINT', 'DOUBLE') THEN TRY_CAST(" + str + " AS " + SQLType(t) + ") END)"
+	}
+	return fromJSON(s, t)
+}
+
+func isNumericType(t schema.Type) bool {
+	return t == schema.Int || t == schema.Long || t == schema.Real || t == schema.Decimal
+}
+
+func isFloat(v any) bool {
+	_, ok := v.(float64)
+	return ok
+}
+
+// sameKind reports whether constant v can equal a value of type t.
+func sameKind(v any, t schema.Type) bool {
+	switch v.(type) {
+	case nil:
+		return false
+	case bool:
+		return t == schema.Bool
+	case int64, float64:
+		return isNumericType(t)
+	case string:
+		return t == schema.String || t == schema.GUID || t == schema.DateTime
+	case time.Time:
+		return t == schema.DateTime
+	case time.Duration:
+		return t == schema.TimeSpan
+	}
+	return false
 }
