@@ -887,7 +887,7 @@ func init() {
 			return string(b)
 		}),
 		"hash_sha256": hashBuilder,
-		"gettype": unary(gettype),
+		"gettype":     unary(gettype),
 		"array_length": unary(func(a any) any {
 			if arr, ok := a.([]any); ok {
 				return int64(len(arr))

@@ -111,7 +111,7 @@ func tsLiteral(t time.Time) string {
 }
 
 // nullableString marks an argument already converted from dynamic to a
-// VARCHAR that may be NULL (strT turns it into '', strTNull keeps NULL).
+// VARCHAR that may be NULL (strT turns it into ”, strTNull keeps NULL).
 const nullableString schema.Type = "string?"
 
 // sqlString renders s as a SQL string literal.
@@ -443,7 +443,7 @@ func constString(e check.Expr) (string, bool) {
 // strSQL renders an argument as VARCHAR with KQL tostring semantics.
 func (g *gen) strSQL(e check.Expr, s string) string { return g.strT(e.Type(), s) }
 
-// strTNull is strT without turning null into '': for operators whose KQL
+// strTNull is strT without turning null into ”: for operators whose KQL
 // semantics distinguish a null operand.
 func (g *gen) strTNull(t schema.Type, s string) string {
 	switch t {
@@ -470,7 +470,7 @@ func timespanText(s string) string {
 	return "(CASE WHEN " + s + " IS NULL THEN NULL ELSE " +
 		"(CASE WHEN " + s + " < 0 THEN '-' ELSE '' END) || " +
 		"(CASE WHEN " + a + " >= 864000000000 THEN CAST(" + a + " // 864000000000 AS VARCHAR) || '.' ELSE '' END) || " +
-		two("(" + a + " // 36000000000) % 24") + " || ':' || " + two("(" + a + " // 600000000) % 60") + " || ':' || " + two("(" + a + " // 10000000) % 60") + " || " +
+		two("("+a+" // 36000000000) % 24") + " || ':' || " + two("("+a+" // 600000000) % 60") + " || ':' || " + two("("+a+" // 10000000) % 60") + " || " +
 		"(CASE WHEN " + a + " % 10000000 <> 0 THEN '.' || lpad(CAST(" + a + " % 10000000 AS VARCHAR), 7, '0') ELSE '' END) END)"
 }
 
