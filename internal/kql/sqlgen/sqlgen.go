@@ -883,6 +883,29 @@ func (g *gen) call1(c *check.Call, in schema.Schema) (string, error) {
 		return "(" + a[0] + " << " + a[1] + ")", nil
 	case "binary_shift_right":
 		return "(" + a[0] + " >> " + a[1] + ")", nil
+	case "parse_pattern":
+		re, ok := constString(c.Args[1])
+		rx, err := regexp.Compile(re)
+		if !ok || err != nil {
+			return "", g.errf(c.Sp, "parse needs a constant pattern")
+		}
+		src := g.strTNull(ts[0], a[0])
+		groups := make([]string, rx.NumSubexp())
+		for i := range groups {
+			groups[i] = "regexp_extract(" + src + ", " + sqlString(re) + ", " + strconv.Itoa(i+1) + ")"
+		}
+		return "(CASE WHEN regexp_matches(" + src + ", " + sqlString(re) + ") THEN CAST(to_json([" + strings.Join(groups, ", ") + "]) AS JSON) END)", nil
+	case "convert":
+		if t0 != schema.Dynamic {
+			return g.cast(c.Args[0], a[0], c.T), nil
+		}
+		if c.T == schema.String {
+			return "coalesce(json_extract_string(" + a[0] + ", '$'), '')", nil
+		}
+		if c.T == schema.Dynamic {
+			return a[0], nil
+		}
+		return fromJSON(a[0], c.T), nil
 	case "toguid":
 		return "(CASE WHEN regexp_full_match(lower(" + g.strT(ts[0], a[0]) + "), '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}') THEN lower(" + g.strT(ts[0], a[0]) + ") END)", nil
 	}

@@ -159,6 +159,8 @@ func TestToSQLOnDuckDB(t *testing.T) {
 		{`let T = MyTable_CL | where N > 10; T | count`, "(Count:long)", []string{"2"}, true},
 		{`print x = 1 + 2, y = "a"`, "(x:long, y:string)", []string{"3|a"}, true},
 		{`datatable(a:long, b:string) [1, "x", 2, "y"] | where a > 1 | project b`, "(b:string)", []string{"y"}, true},
+		{`MyTable_CL | parse Name with first " " second | project first, second, N | where N < 25`, "(first:string, second:string, N:long)", []string{"North|America|-10", "south|pole|20", "||5"}, false},
+		{`MyTable_CL | extend s = strcat("id=", N, " t=", Name) | parse s with "id=" id:long " t=" rest | project id, rest`, "(id:long, rest:string)", []string{"-10|North America", "20|south pole", "30|Europe", "5|"}, false},
 		{`MyTable_CL | where N == 5 | mv-expand D | project D`, "(D:dynamic)", []string{"1", "2", "3"}, true},
 		{`MyTable_CL | where N == 5 | mv-expand with_itemindex=i v = D to typeof(long) limit 2 | project v, i`, "(v:long, i:long)", []string{"1|0", "2|1"}, true},
 		{`MyTable_CL | where N in (-10, 30) | mv-expand x = D.a.b | project N, s = tostring(x)`, "(N:long, s:string)", []string{"-10|1", "-10|x", "30|"}, false},
@@ -235,7 +237,7 @@ func TestToSQLErrors(t *testing.T) {
 	cases := []struct{ kql, want string }{
 		{`Nope | count`, `line 1, col 1: unknown table "Nope"`},
 		{`MyTable_CL | where Nme == "x"`, `line 1, col 20: unknown column "Nme"`},
-		{`MyTable_CL | parse Name with a " " b`, `line 1, col 14: function "parse_pattern" is not supported in queries yet`},
+		{`MyTable_CL | join (MyTable_CL) on N`, `line 1, col 14: operator "join" is not supported yet`},
 		{`MyTable_CL | project x = countof(Name, "a")`, `line 1, col 26: function "countof" is not supported in queries yet`},
 		{`MyTable_CL | project x = D[N]`, `line 1, col 26: a computed array index has no SQL translation`},
 		{`MyTable_CL | summarize count() by bin(TimeGenerated, Sp)`, `line 1, col 35: bin on datetime needs a constant positive timespan`},
