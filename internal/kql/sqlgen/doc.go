@@ -15,10 +15,16 @@
 // timespan BIGINT holding 100 ns ticks (also how timespan values are
 // represented inside generated expressions and returned in results).
 //
-// Known differences, refused rather than approximated: computed dynamic
-// keys, has with a non-constant needle, arithmetic on dynamic values,
-// mv-expand/join/union/parse in queries. todatetime() on strings uses
-// DuckDB's TRY_CAST (ISO 8601 only); dcount is exact; the both-null case of
-// string operators yields false/true instead of null (where drops it
-// either way). The ClickHouse dialect is not written yet.
+// Inside the CTE chain columns are positional ("c0", "c1", ...): DuckDB
+// matches identifiers case-insensitively, KQL does not; the final SELECT
+// applies the KQL names.
+//
+// Refused rather than approximated: computed dynamic keys, non-constant
+// regular expressions and has-needles, arithmetic and ordering on dynamic
+// values, join and union, mv-expand of property bags (a run-time error).
+// Known differences from the per-record evaluator (checked by
+// TestDifferentialEvalSQL): DuckDB keeps microseconds (KQL 100 ns),
+// todatetime() on strings is TRY_CAST (ISO 8601 only), dcount is exact, and
+// JSON objects keep insertion order. The ClickHouse dialect is not written
+// yet.
 package sqlgen
