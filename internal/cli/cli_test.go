@@ -1,0 +1,130 @@
+package cli
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/codeless/codeless/internal/mockapi"
+)
+
+func run(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code := Main(args, strings.NewReader(""), &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+func write(t *testing.T, dir, name, body string) string {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+const testDCR = `{"type":"Microsoft.Insights/dataCollectionRules","name":"dcr","location":"x","properties":{
+ "streamDeclarations":{"Custom-In":{"columns":[{"name":"id","type":"string"},{"name":"ts","type":"datetime"},{"name":"eventType","type":"string"},{"name":"priority","type":"string"}]}},
+ "destinations":{"logAnalytics":[{"name":"ws","workspaceResourceId":"ws"}]},
+ "dataFlows":[{"streams":["Custom-In"],"destinations":["ws"],"transformKql":"source | where eventType == 'Alert' | project TimeGenerated = ts, EventId = id, Priority = toint(priority)","outputStream":"Custom-Alerts_CL"}]}}`
+
+const testPoller = `[{"type":"Microsoft.SecurityInsights/dataConnectors","name":"conn","kind":"RestApiPoller","properties":{
+ "connectorDefinitionName":"Def","dcrConfig":{"streamName":"Custom-In","dataCollectionEndpoint":"{{dataCollectionEndpoint}}","dataCollectionRuleImmutableId":"{{dataCollectionRuleImmutableId}}"},
+ "auth":{"type":"Basic","UserName":"{{user}}","Password":"[[parameters('password')]"},
+ "request":{"apiEndpoint":"{{baseUrl}}/events","httpMethod":"Get","queryWindowInMin":5,"queryTimeFormat":"UnixTimestamp","startTimeAttributeName":"t0","endTimeAttributeName":"t1"},
+ "paging":{"pagingType":"LinkHeader"},"response":{"EventsJsonPaths":["$"]}}}]`
+
+func TestTestCommand(t *testing.T) {
+	mock := mockapi.New(mockapi.Config{Origin: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), EventsPerMinute: 6, PageSize: 4,
+		Auth: mockapi.Auth{Type: "Basic", UserName: "alice", Password: "s3cret-pw"}})
+	src := httptest.NewServer(mock)
+	defer src.Close()
+	dir := t.TempDir()
+	poller := write(t, dir, "poller.json", testPoller)
+	dcr := write(t, dir, "dcr.json", testDCR)
+
+	code, out, errs := run(t, "test", poller, "--dcr", dcr, "--param", "baseUrl="+src.URL, "--param", "user=alice",
+		"--param", "password=s3cret-pw", "--window", "2026-01-01T00:00:00Z/2026-01-01T00:05:00Z", "--output", "json")
+	if code != 0 {
+		t.Fatalf("exit %d\nstdout: %s\nstderr: %s", code, out, errs)
+	}
+	if strings.Contains(out, "s3cret-pw") {
+		t.Fatalf("the password leaked into the output: %s", out)
+	}
+	var rep struct {
+		Requests []struct {
+			URL    string `json:"url"`
+			Status int    `json:"status"`
+			Events int    `json:"events"`
+		} `json:"requests"`
+		Events   []map[string]any            `json:"events"`
+		Rows     map[string][]map[string]any `json:"rows"`
+		Warnings []string                    `json:"warnings"`
+		Errors   []string                    `json:"errors"`
+	}
+	dec := json.NewDecoder(strings.NewReader(out))
+	var top map[string]json.RawMessage
+	if err := dec.Decode(&top); err != nil || dec.More() {
+		t.Fatalf("output is not exactly one JSON object: %v\n%s", err, out)
+	}
+	if len(top) != 5 {
+		t.Fatalf("want exactly the keys requests, events, rows, warnings, errors; got %d keys", len(top))
+	}
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatal(err)
+	}
+	// 5 minutes × 6 events = 30 events, 4 per page = 8 pages.
+	if len(rep.Events) != 30 || len(rep.Requests) != 8 {
+		t.Fatalf("events %d requests %d, want 30 and 8", len(rep.Events), len(rep.Requests))
+	}
+	if !strings.Contains(rep.Requests[0].URL, "t0=1767225600") || !strings.Contains(rep.Requests[0].URL, "t1=1767225900") {
+		t.Fatalf("first request %s lacks the window", rep.Requests[0].URL)
+	}
+	alerts := rep.Rows["Custom-Alerts_CL"]
+	if len(alerts) != 15 {
+		t.Fatalf("rows: %d alerts, want 15: %v", len(alerts), rep.Rows)
+	}
+	if p, ok := alerts[0]["Priority"].(float64); !ok || p < 1 {
+		t.Fatalf("Priority not converted to int: %v", alerts[0])
+	}
+	if len(rep.Warnings) == 0 || !strings.Contains(strings.Join(rep.Warnings, "\n"), "Alerts_CL") {
+		t.Fatalf("want a warning that the table was not given, got %v", rep.Warnings)
+	}
+
+	// An unresolved placeholder is an error (exit 1) naming it; nothing sent.
+	before := len(mock.Requests())
+	code, out, _ = run(t, "test", poller, "--dcr", dcr, "--param", "baseUrl="+src.URL, "--param", "password=x", "--output", "json")
+	if code != 1 || !strings.Contains(out, `user`) {
+		t.Fatalf("unresolved {{user}}: exit %d, output %s", code, out)
+	}
+	if len(mock.Requests()) != before {
+		t.Fatalf("a request was sent with an unresolved placeholder")
+	}
+	// Usage errors exit 2.
+	if code, _, errs := run(t, "test", poller, "--window", "yesterday"); code != 2 || !strings.Contains(errs, "--window") {
+		t.Fatalf("bad --window: exit %d %s", code, errs)
+	}
+}
+
+func TestLintCommand(t *testing.T) {
+	dir := t.TempDir()
+	write(t, dir, "dcr.json", testDCR)
+	write(t, dir, "poller.json", strings.Replace(testPoller, `"Custom-In"`, `"Custom-Missing"`, 1))
+	code, out, _ := run(t, "lint", dir)
+	if code != 1 || !strings.Contains(out, "poller.json") || !strings.Contains(out, "Custom-Missing") {
+		t.Fatalf("lint of a stream missing from the DCR: exit %d\n%s", code, out)
+	}
+	write(t, dir, "poller.json", testPoller)
+	if code, out, _ := run(t, "lint", dir); code != 0 {
+		t.Fatalf("lint of valid files: exit %d\n%s", code, out)
+	}
+	if code, _, errs := run(t, "lint", filepath.Join(dir, "nope.json")); code != 2 || errs == "" {
+		t.Fatalf("lint of a missing file: exit %d %q", code, errs)
+	}
+}
