@@ -48,8 +48,11 @@ func (f *fakeBackend) Connect(_ context.Context, def string, p map[string]any) (
 	f.params, f.connected[def] = p, true
 	return []string{"conn1"}, nil
 }
-func (f *fakeBackend) Disconnect(_ context.Context, def string) error { f.connected[def] = false; return nil }
-func (f *fakeBackend) Status() any                                    { return []string{"ok"} }
+func (f *fakeBackend) Disconnect(_ context.Context, def string) error {
+	f.connected[def] = false
+	return nil
+}
+func (f *fakeBackend) Status() any { return []string{"ok"} }
 
 type fakeSessions struct{}
 
