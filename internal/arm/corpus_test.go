@@ -5,34 +5,12 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
-	"runtime"
 	"sort"
 	"strings"
 	"testing"
-)
 
-// corpusDir finds ../shared/corpus/azure-sentinel next to the module root,
-// or skips the test when the corpus is not there.
-func corpusDir(t *testing.T) string {
-	t.Helper()
-	_, file, _, _ := runtime.Caller(0)
-	dir := filepath.Dir(file)
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("corpus test: go.mod not found above the test file")
-		}
-		dir = parent
-	}
-	c := filepath.Join(dir, "..", "shared", "corpus", "azure-sentinel")
-	if _, err := os.Stat(c); err != nil {
-		t.Skipf("corpus test: %s is absent (real connector files are test data kept outside the repo)", c)
-	}
-	return c
-}
+	"github.com/codeless/codeless/internal/corpustest"
+)
 
 var corpusEnv = Env{
 	SubscriptionID: "00000000-0000-0000-0000-000000000001",
@@ -110,7 +88,7 @@ func unresolvedStrings(v any, path string) []string {
 }
 
 func TestCorpusSolutions(t *testing.T) {
-	dir := corpusDir(t)
+	dir := corpustest.Dir(t)
 	for _, name := range []string{"meshStack", "Quokka", "VersasecCMS"} {
 		t.Run(name, func(t *testing.T) {
 			data, err := os.ReadFile(filepath.Join(dir, name, "mainTemplate.json"))
@@ -194,7 +172,7 @@ var paramRefRe = regexp.MustCompile(`(?i)parameters\('([^']+)'\)`)
 // not by parameters) must report exactly those; everything else must
 // resolve completely.
 func TestCorpusPollerPlaceholders(t *testing.T) {
-	dir := corpusDir(t)
+	dir := corpustest.Dir(t)
 	var files []string
 	err := filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
 		if err != nil {

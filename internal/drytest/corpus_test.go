@@ -13,32 +13,9 @@ import (
 	"sync"
 	"testing"
 	"time"
-)
 
-// corpusDir finds ../shared/corpus/azure-sentinel relative to the module
-// root (the directory holding go.mod).
-func corpusDir(t *testing.T) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("module root not found; corpus test needs the repository layout")
-		}
-		dir = parent
-	}
-	c := filepath.Join(dir, "..", "shared", "corpus", "azure-sentinel")
-	if _, err := os.Stat(c); err != nil {
-		t.Skipf("corpus not present at %s (real connector files are test data outside the repo)", c)
-	}
-	return c
-}
+	"github.com/codeless/codeless/internal/corpustest"
+)
 
 var (
 	curlyRe = regexp.MustCompile(`\{\{([^{}]+)\}\}`)
@@ -116,7 +93,7 @@ func dummyParams(text string) map[string]string {
 // value for each parameter it mentions: nothing panics, at least one
 // connection is found, and no placeholder stays unresolved.
 func TestCorpusPollerFilesResolve(t *testing.T) {
-	dir := corpusDir(t)
+	dir := corpustest.Dir(t)
 	files, err := filepath.Glob(filepath.Join(dir, "*", "*.json"))
 	if err != nil {
 		t.Fatal(err)
@@ -189,7 +166,7 @@ func (r rerouter) RoundTrip(req *http.Request) (*http.Response, error) {
 // connection the poller accepts sends at least one request, and no
 // secret-looking --param value appears in the output.
 func TestCorpusDryRun(t *testing.T) {
-	dir := corpusDir(t)
+	dir := corpustest.Dir(t)
 	files, err := filepath.Glob(filepath.Join(dir, "*", "*.json"))
 	if err != nil {
 		t.Fatal(err)

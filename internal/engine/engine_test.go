@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/codeless/codeless/internal/apierr"
+	"github.com/codeless/codeless/internal/corpustest"
 	"github.com/codeless/codeless/internal/ingest"
 	"github.com/codeless/codeless/internal/resource"
 	"github.com/codeless/codeless/internal/secrets"
@@ -201,10 +202,10 @@ func TestEtagsAndNames(t *testing.T) {
 // Every real solution in the corpus deploys through the engine: its tables
 // are created and its DCRs compile.
 func TestCorpusSolutionsDeploy(t *testing.T) {
-	root := filepath.Join("..", "..", "..", "shared", "corpus", "azure-sentinel")
+	root := corpustest.Dir(t)
 	files, _ := filepath.Glob(filepath.Join(root, "*", "mainTemplate.json"))
-	if len(files) == 0 {
-		t.Skip("corpus not found at ../shared/corpus/azure-sentinel; skipping the solution deployment conformance test")
+	if len(files) != 3 {
+		t.Fatalf("want the 3 packaged solutions of the corpus, found %d", len(files))
 	}
 	for _, f := range files {
 		t.Run(filepath.Base(filepath.Dir(f)), func(t *testing.T) {

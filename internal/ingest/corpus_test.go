@@ -8,40 +8,19 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/codeless/codeless/internal/corpustest"
+
 	"github.com/codeless/codeless/internal/apierr"
 	"github.com/codeless/codeless/internal/kql/eval"
 	"github.com/codeless/codeless/internal/resource"
 	"github.com/codeless/codeless/internal/schema"
 )
 
-func corpusDir(t *testing.T) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("go.mod not found above the test directory")
-		}
-		dir = parent
-	}
-	c := filepath.Join(dir, "..", "shared", "corpus", "azure-sentinel")
-	if _, err := os.Stat(c); err != nil {
-		t.Skipf("corpus not present at %s (test data outside the repo)", c)
-	}
-	return c
-}
-
 // TestCorpusDCRs loads every DCR of the corpus, with the tables deployed
 // next to it, into a pipeline: each must be accepted, or rejected with an
 // error that names a JSON path.
 func TestCorpusDCRs(t *testing.T) {
-	root := corpusDir(t)
+	root := corpustest.Dir(t)
 	sets := map[string]*resource.Set{}
 	err := filepath.WalkDir(root, func(path string, d os.DirEntry, err error) error {
 		if err != nil || d.IsDir() || !strings.HasSuffix(strings.ToLower(path), ".json") {

@@ -6,28 +6,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-)
 
-// corpusDir finds ../shared/corpus/azure-sentinel next to the repository root.
-func corpusDir(t *testing.T) string {
-	t.Helper()
-	dir, _ := os.Getwd()
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("corpus: repository root (go.mod) not found")
-		}
-		dir = parent
-	}
-	c := filepath.Join(dir, "..", "shared", "corpus", "azure-sentinel")
-	if _, err := os.Stat(c); err != nil {
-		t.Skipf("corpus not present at %s; it holds the Azure-Sentinel connector files", c)
-	}
-	return c
-}
+	"github.com/codeless/codeless/internal/corpustest"
+)
 
 // walkKeys calls fn for every string value whose key (lower-cased) matches.
 func walkKeys(v any, match func(key string) bool, fn func(key, val string)) {
@@ -58,7 +39,7 @@ func walkKeys(v any, match func(key string) bool, fn func(key, val string)) {
 // TestCorpusPathsCompile compiles every JSONPath the real connectors use
 // (eventsJsonPaths, paging token paths, success/JWT paths).
 func TestCorpusPathsCompile(t *testing.T) {
-	dir := corpusDir(t)
+	dir := corpustest.Dir(t)
 	n := 0
 	err := filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
 		if err != nil || d.IsDir() || !strings.HasSuffix(path, ".json") {

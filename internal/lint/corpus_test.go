@@ -9,34 +9,12 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/codeless/codeless/internal/corpustest"
+
 	"github.com/codeless/codeless/internal/resource"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/corpus-expected.txt from the current results")
-
-// corpusDir finds ../shared/corpus/azure-sentinel next to the module root.
-func corpusDir(t testing.TB) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("corpus not found: no go.mod above the test directory")
-		}
-		dir = parent
-	}
-	c := filepath.Join(dir, "..", "shared", "corpus", "azure-sentinel")
-	if _, err := os.Stat(c); err != nil {
-		t.Skipf("corpus not found at %s (the Azure-Sentinel conformance corpus is not checked out)", c)
-	}
-	return c
-}
 
 // manifestGroups maps each corpus file (relative path) to the directory it
 // came from in Azure-Sentinel: one connector = one directory there, while
@@ -64,7 +42,7 @@ func manifestGroups(t *testing.T, root string) map[string]string {
 // prefix" per line; docs/lint-corpus.md says why each is a real problem),
 // so any new or vanished error fails.
 func TestCorpus(t *testing.T) {
-	root := corpusDir(t)
+	root := corpustest.Dir(t)
 	groups := manifestGroups(t, root)
 	entries, err := os.ReadDir(root)
 	if err != nil {

@@ -9,35 +9,17 @@ import (
 	"testing"
 	"time"
 
+	"github.com/codeless/codeless/internal/corpustest"
+
 	"github.com/codeless/codeless/internal/poll/paging"
 	"github.com/codeless/codeless/internal/resource"
 	"github.com/codeless/codeless/internal/timefmt"
 )
 
-func corpusDir(t *testing.T) string {
-	t.Helper()
-	dir, _ := os.Getwd()
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("corpus: repository root (go.mod) not found")
-		}
-		dir = parent
-	}
-	c := filepath.Join(dir, "..", "shared", "corpus", "azure-sentinel")
-	if _, err := os.Stat(c); err != nil {
-		t.Skipf("corpus not present at %s; it holds the Azure-Sentinel connector files", c)
-	}
-	return c
-}
-
 // corpusRequests returns every RestApiPoller "request" object (keys as
 // written) with its file.
 func corpusRequests(t *testing.T) (reqs []map[string]any, files []string) {
-	dir := corpusDir(t)
+	dir := corpustest.Dir(t)
 	var walk func(v any, file string)
 	walk = func(v any, file string) {
 		switch x := v.(type) {

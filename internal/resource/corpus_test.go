@@ -7,38 +7,16 @@ import (
 	"reflect"
 	"strings"
 	"testing"
-)
 
-// corpusRoot finds ../shared/corpus/azure-sentinel next to the module root.
-func corpusRoot(t *testing.T) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("corpus not found: no go.mod above the test directory")
-		}
-		dir = parent
-	}
-	c := filepath.Join(dir, "..", "shared", "corpus", "azure-sentinel")
-	if _, err := os.Stat(c); err != nil {
-		t.Skipf("corpus not found at %s (the Azure-Sentinel conformance corpus is not checked out)", c)
-	}
-	return c
-}
+	"github.com/codeless/codeless/internal/corpustest"
+)
 
 // TestCorpusDecode decodes every corpus file and compares what the typed
 // model read with the figures of reference/corpus-stats.md (computed by an
 // independent script with case-insensitive keys): if a key spelling were
 // missed, a count would differ.
 func TestCorpusDecode(t *testing.T) {
-	root := corpusRoot(t)
+	root := corpustest.Dir(t)
 	files, err := filepath.Glob(filepath.Join(root, "*", "*.json"))
 	if err != nil || len(files) != 149 {
 		t.Fatalf("want 149 corpus files, got %d (%v)", len(files), err)

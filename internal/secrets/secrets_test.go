@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/codeless/codeless/internal/corpustest"
 )
 
 func testKeyring(t *testing.T) *Keyring {
@@ -207,7 +209,7 @@ func TestSealOpenJSON(t *testing.T) {
 // files and checks that no secret-named string survives and nothing else
 // changes.
 func TestCorpusAuthShapes(t *testing.T) {
-	root := corpusDir(t)
+	root := corpustest.Dir(t)
 	files := []string{
 		"Auth0/PollingConfig.json",
 		"ZoomReports/PollingConfig.json",
@@ -304,29 +306,6 @@ func checkAuth(t *testing.T, v any, inAuth bool, path string) int {
 		}
 	}
 	return n
-}
-
-func corpusDir(t *testing.T) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("go.mod not found above the test directory")
-		}
-		dir = parent
-	}
-	c := filepath.Join(dir, "..", "shared", "corpus", "azure-sentinel")
-	if _, err := os.Stat(c); err != nil {
-		t.Skipf("corpus not present at %s (it is test data outside the repo)", c)
-	}
-	return c
 }
 
 func TestSlogRedaction(t *testing.T) {

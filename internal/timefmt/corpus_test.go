@@ -6,27 +6,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-)
 
-func corpusDir(t *testing.T) string {
-	t.Helper()
-	dir, _ := os.Getwd()
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("corpus: repository root (go.mod) not found")
-		}
-		dir = parent
-	}
-	c := filepath.Join(dir, "..", "shared", "corpus", "azure-sentinel")
-	if _, err := os.Stat(c); err != nil {
-		t.Skipf("corpus not present at %s; it holds the Azure-Sentinel connector files", c)
-	}
-	return c
-}
+	"github.com/codeless/codeless/internal/corpustest"
+)
 
 func collect(v any, out *[]string) {
 	switch x := v.(type) {
@@ -50,7 +32,7 @@ func collect(v any, out *[]string) {
 // that each renders the reference instant without leaving a letter that is
 // a .NET specifier unexpanded.
 func TestCorpusFilesFormats(t *testing.T) {
-	dir := corpusDir(t)
+	dir := corpustest.Dir(t)
 	var formats []string
 	filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
 		if err != nil || d.IsDir() || !strings.HasSuffix(path, ".json") {

@@ -7,32 +7,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/codeless/codeless/internal/corpustest"
+
 	"github.com/codeless/codeless/internal/schema"
 )
-
-// corpusDir finds ../shared/corpus/azure-sentinel relative to the module root.
-func corpusDir(t *testing.T) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("go.mod not found; cannot locate the corpus")
-		}
-		dir = parent
-	}
-	c := filepath.Join(dir, "..", "shared", "corpus", "azure-sentinel")
-	if _, err := os.Stat(c); err != nil {
-		t.Skipf("corpus not present at %s: real-connector tests skipped", c)
-	}
-	return c
-}
 
 // lookup returns obj[key] with a case-insensitive, space-trimmed key match.
 func lookup(obj map[string]any, key string) (any, bool) {
@@ -111,7 +89,7 @@ func collectFlows(file string, v any, out *[]corpusFlow) {
 // TestCorpusTransforms compiles every transformKql of the real connector
 // corpus against its input stream declaration.
 func TestCorpusTransforms(t *testing.T) {
-	dir := corpusDir(t)
+	dir := corpustest.Dir(t)
 	files, _ := filepath.Glob(filepath.Join(dir, "*", "*.json"))
 	var flows []corpusFlow
 	for _, f := range files {
