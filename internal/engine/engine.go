@@ -191,18 +191,17 @@ func (e *Engine) putLocked(ctx context.Context, kind resource.Kind, name string,
 		if err != nil {
 			return nil, false, fmt.Errorf("encrypting secrets: %w", err)
 		}
-		stored, out, err := e.store(ctx, kind, name, sealed.(map[string]any))
+		out, err := e.store(ctx, kind, name, sealed.(map[string]any))
 		if err != nil {
 			return nil, false, err
 		}
-		_ = stored
 		e.pollers.set(conn)
 		return out, !exists, nil
 	case resource.KindTemplate, resource.KindOther:
 	default:
 		return nil, false, badRequest("UnsupportedResourceType", fmt.Sprintf("unsupported resource kind %q", kind), "type")
 	}
-	_, out, err := e.store(ctx, kind, name, doc)
+	out, err := e.store(ctx, kind, name, doc)
 	if err != nil {
 		return nil, false, err
 	}
@@ -210,8 +209,8 @@ func (e *Engine) putLocked(ctx context.Context, kind resource.Kind, name string,
 }
 
 // store writes doc (already sealed where needed) with a fresh etag and
-// returns it and its redacted JSON.
-func (e *Engine) store(ctx context.Context, kind resource.Kind, name string, doc map[string]any) (map[string]any, []byte, error) {
+// returns its redacted JSON.
+func (e *Engine) store(ctx context.Context, kind resource.Kind, name string, doc map[string]any) ([]byte, error) {
 	etag := uuid.NewString()
 	doc["etag"] = etag
 	if props, ok := doc["properties"].(map[string]any); ok {
@@ -220,13 +219,12 @@ func (e *Engine) store(ctx context.Context, kind resource.Kind, name string, doc
 	doc["id"] = e.resourceID(kind, name)
 	raw, err := json.Marshal(doc)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	if err := e.st.PutResource(ctx, store.Record{Kind: string(kind), Name: name, Body: raw, Etag: etag, Modified: e.cfg.Now().UTC()}); err != nil {
-		return nil, nil, fmt.Errorf("storing %s %s: %w", kind, name, err)
+		return nil, fmt.Errorf("storing %s %s: %w", kind, name, err)
 	}
-	out, err := json.Marshal(secrets.RedactJSON(doc))
-	return doc, out, err
+	return json.Marshal(secrets.RedactJSON(doc))
 }
 
 func (e *Engine) applyTable(ctx context.Context, doc map[string]any) error {
