@@ -140,6 +140,9 @@ func (e *Engine) PutResource(ctx context.Context, kind resource.Kind, name strin
 }
 
 func (e *Engine) putLocked(ctx context.Context, kind resource.Kind, name string, body []byte, ifMatch string) ([]byte, bool, error) {
+	if err := checkName(name); err != nil {
+		return nil, false, err
+	}
 	doc, err := decodeObject(body)
 	if err != nil {
 		return nil, false, err
@@ -530,4 +533,14 @@ func checkpointKey(connection string) string { return "connection/" + connection
 // badRequest is a 400 ARM error; target is the JSON path at fault.
 func badRequest(code, msg, target string) error {
 	return apierr.BadRequest(code, target, "%s", msg)
+}
+
+// checkName applies the rules ARM applies to every resource name: 1 to 260
+// characters, none of them a path, query or expression character.
+func checkName(name string) error {
+	if name == "" || len(name) > 260 || strings.ContainsAny(name, "/\\?#[]<>%&:*\"'{}|") || strings.TrimSpace(name) != name {
+		return badRequest("InvalidResourceName",
+			fmt.Sprintf("resource name %q is invalid: use 1 to 260 characters without / \\ ? # [ ] < > %% & : * \" ' { } | or surrounding spaces", name), "name")
+	}
+	return nil
 }

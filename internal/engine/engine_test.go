@@ -232,3 +232,13 @@ func TestCorpusSolutionsDeploy(t *testing.T) {
 		})
 	}
 }
+
+func TestResourceNames(t *testing.T) {
+	e := newEngine(t)
+	for _, bad := range []string{"", "[concat('a'", "a/b", " x", "a?b"} {
+		_, _, err := e.PutResource(context.Background(), resource.KindDataCollectionRule, bad, []byte(`{"properties":{}}`), "")
+		if ae := apiErr(t, err); ae.Code != "InvalidResourceName" || ae.Target != "name" {
+			t.Errorf("name %q: %+v", bad, ae)
+		}
+	}
+}
