@@ -1,11 +1,16 @@
 package e2e
 
 import (
+	"net/http/httptest"
+	"time"
+
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/codeless/codeless/internal/mockapi"
 )
 
 // TestCLIAgainstServer drives a running server with the client commands:
@@ -37,6 +42,36 @@ func TestCLIAgainstServer(t *testing.T) {
 	out, err = cli("status")
 	if err != nil || !strings.Contains(out, `"connections": []`) {
 		t.Fatalf("status: %v\n%s", err, out)
+	}
+
+	// Connect the deployed connector to a mock source, as the Connect button does.
+	mock := mockapi.New(mockapi.Config{Origin: time.Now().UTC().Add(-time.Hour), EventsPerMinute: 60, PageSize: 7,
+		Path: "/example/events", Auth: mockapi.Auth{Type: "Basic", UserName: "bob", Password: "connect-pw-123"}})
+	src := httptest.NewServer(mock)
+	defer src.Close()
+	out, err = cli("connect", "ExampleConnectorDefinition", "--param", "apiBaseUrl="+src.URL, "--param", "username=bob", "--param", "password=connect-pw-123", "--param", "nosuch=1")
+	if err == nil || !strings.Contains(out, "nosuch") {
+		t.Fatalf("connect with an undeclared input must fail naming it: %v\n%s", err, out)
+	}
+	out, err = cli("connect", "ExampleConnectorDefinition", "--param", "apiBaseUrl="+src.URL, "--param", "username=bob", "--param", "password=connect-pw-123")
+	if err != nil || strings.TrimSpace(out) != "ExampleConnectorPolling" {
+		t.Fatalf("connect: %v\n%s", err, out)
+	}
+	tok := s.token()
+	eventually(t, 60*time.Second, "rows from the connected source", func() bool { return s.count(tok, "ExampleConnectorAlerts_CL") > 0 })
+	out, err = cli("status")
+	if err != nil || !strings.Contains(out, `"name": "ExampleConnectorPolling"`) {
+		t.Fatalf("status after connect: %v\n%s", err, out)
+	}
+	out, err = cli("disconnect", "ExampleConnectorDefinition")
+	if err != nil || !strings.Contains(out, "deleted ExampleConnectorPolling") {
+		t.Fatalf("disconnect: %v\n%s", err, out)
+	}
+	if n := s.count(tok, "ExampleConnectorAlerts_CL"); n <= 0 {
+		t.Fatalf("disconnect lost the data: %d rows", n)
+	}
+	if out, err = cli("disconnect", "ExampleConnectorDefinition"); err == nil || !strings.Contains(out, "NotFound") {
+		t.Fatalf("second disconnect: %v\n%s", err, out)
 	}
 	// A template error comes back as an ARM error with its path; exit != 0.
 	bad := filepath.Join(t.TempDir(), "bad.json")

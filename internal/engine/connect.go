@@ -132,28 +132,42 @@ func pointAtDCR(body map[string]any, dcrs map[string]*resource.DCR) {
 // Disconnect deletes every connection of a definition (the toggle's
 // "disconnect"); tables and data stay.
 func (e *Engine) Disconnect(ctx context.Context, definition string) error {
+	_, err := e.DisconnectName(ctx, definition)
+	return err
+}
+
+// DisconnectName deletes the connections of the definition with this name,
+// or, when no definition has connections under that name, the connection of
+// that name (one row of a DataConnectorsGrid). It returns what it deleted.
+func (e *Engine) DisconnectName(ctx context.Context, name string) ([]string, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	recs, err := e.st.ListResources(ctx, string(resource.KindConnection))
 	if err != nil {
-		return err
+		return nil, err
 	}
-	n := 0
+	var deleted []string
 	for _, r := range recs {
 		var doc struct {
 			Properties struct {
 				ConnectorDefinitionName string `json:"connectorDefinitionName"`
 			} `json:"properties"`
 		}
-		if json.Unmarshal(r.Body, &doc) == nil && doc.Properties.ConnectorDefinitionName == definition {
+		if json.Unmarshal(r.Body, &doc) == nil && doc.Properties.ConnectorDefinitionName == name {
 			if err := e.deleteLocked(ctx, resource.KindConnection, r.Name, ""); err != nil {
-				return err
+				return deleted, err
 			}
-			n++
+			deleted = append(deleted, r.Name)
 		}
 	}
-	if n == 0 {
-		return &apierr.APIError{Status: http.StatusNotFound, Code: "NotFound", Message: fmt.Sprintf("connector %q has no connections", definition)}
+	if len(deleted) > 0 {
+		return deleted, nil
 	}
-	return nil
+	for _, r := range recs {
+		if r.Name == name {
+			return []string{name}, e.deleteLocked(ctx, resource.KindConnection, name, "")
+		}
+	}
+	return nil, &apierr.APIError{Status: http.StatusNotFound, Code: "NotFound",
+		Message: fmt.Sprintf("%q is neither a connector with connections nor a connection", name)}
 }

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/codeless/codeless/internal/apierr"
 	"github.com/codeless/codeless/internal/resource"
 )
 
@@ -51,6 +52,9 @@ type Backend interface {
 	LastReceived(ctx context.Context, query string) (time.Time, error)
 	Connect(ctx context.Context, definition string, params map[string]any) ([]string, error)
 	Disconnect(ctx context.Context, definition string) error
+	// DisconnectName deletes a definition's connections, or one connection
+	// when name is a connection's name; it returns what it deleted.
+	DisconnectName(ctx context.Context, name string) ([]string, error)
 	// Status is the polling status of every connection, as JSON-able data.
 	Status() any
 }
@@ -100,6 +104,8 @@ func New(b Backend, s Sessions, log *slog.Logger) (*UI, error) {
 	u.mux.HandleFunc("POST /connectors/{name}/connect", u.auth(u.connect))
 	u.mux.HandleFunc("POST /connectors/{name}/disconnect", u.auth(u.disconnect))
 	u.mux.HandleFunc("GET /api/v1/status", u.apiAuth(u.status))
+	u.mux.HandleFunc("POST /api/v1/connectors/{name}/connect", u.apiAuth(u.apiConnect))
+	u.mux.HandleFunc("POST /api/v1/disconnect/{name}", u.apiAuth(u.apiDisconnect))
 	return u, nil
 }
 
@@ -132,6 +138,36 @@ func (u *UI) apiAuth(h http.HandlerFunc) http.HandlerFunc {
 func (u *UI) status(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/json")
 	_ = json.NewEncoder(w).Encode(map[string]any{"connections": u.b.Status()})
+}
+
+// apiConnect is the Connect button as JSON: {"parameters":{name:value}} →
+// {"connections":[names]}.
+func (u *UI) apiConnect(w http.ResponseWriter, r *http.Request) {
+	var body struct {
+		Parameters map[string]any `json:"parameters"`
+	}
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<20))
+	if err := dec.Decode(&body); err != nil {
+		apierr.Write(w, apierr.BadRequest("InvalidRequestContent", "parameters", "the body must be {\"parameters\":{...}}: %v", err))
+		return
+	}
+	names, err := u.b.Connect(r.Context(), r.PathValue("name"), body.Parameters)
+	if err != nil {
+		apierr.Write(w, err)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(map[string]any{"connections": names})
+}
+
+func (u *UI) apiDisconnect(w http.ResponseWriter, r *http.Request) {
+	names, err := u.b.DisconnectName(r.Context(), r.PathValue("name"))
+	if err != nil {
+		apierr.Write(w, err)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(map[string]any{"deleted": names})
 }
 
 func (u *UI) render(w http.ResponseWriter, name string, data any) {

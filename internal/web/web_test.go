@@ -48,6 +48,9 @@ func (f *fakeBackend) Connect(_ context.Context, def string, p map[string]any) (
 	f.params, f.connected[def] = p, true
 	return []string{"conn1"}, nil
 }
+func (f *fakeBackend) DisconnectName(_ context.Context, n string) ([]string, error) {
+	return []string{n}, nil
+}
 func (f *fakeBackend) Disconnect(_ context.Context, def string) error {
 	f.connected[def] = false
 	return nil
