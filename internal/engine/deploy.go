@@ -214,7 +214,11 @@ func (e *Engine) applyAll(ctx context.Context, items []item, out *DeployResult) 
 		exists bool
 	}
 	var done []undo
+	applied := map[string]*resource.DCR{}
 	for _, it := range items {
+		if it.kind == resource.KindConnection {
+			it.body = e.bindDCR(ctx, it.body, applied)
+		}
 		prev, err := e.st.GetResource(ctx, string(it.kind), it.name)
 		exists := err == nil
 		if err != nil && !errors.Is(err, store.ErrNotFound) {
@@ -236,6 +240,13 @@ func (e *Engine) applyAll(ctx context.Context, items []item, out *DeployResult) 
 				Target:  joinPath(it.path, ae.Target), Details: []apierr.APIError{*ae}, Err: err}
 		}
 		done = append(done, undo{it, prev, exists})
+		if it.kind == resource.KindDataCollectionRule {
+			if r, err := e.st.GetResource(ctx, string(it.kind), it.name); err == nil {
+				if d, err := resource.DecodeDCR(r.Body); err == nil {
+					applied[it.name] = d
+				}
+			}
+		}
 		if it.kind != kindContent {
 			out.Properties.OutputResources = append(out.Properties.OutputResources, outputRes{ID: e.resourceID(it.kind, it.name), Kind: string(it.kind)})
 		}
@@ -296,4 +307,37 @@ func deployError(err error) error {
 		top.Details = append(top.Details, apierr.APIError{Code: "InvalidTemplate", Target: "properties.template." + x.Path, Message: x.Error()})
 	}
 	return top
+}
+
+// bindDCR points a connection deployed together with its DCR at that DCR:
+// loose connector files leave dcrConfig as {{placeholders}} that only the
+// deployment can fill, because the DCR's immutable id is assigned when it is
+// applied. A connection whose immutable id names a DCR already deployed here
+// is left alone.
+func (e *Engine) bindDCR(ctx context.Context, body []byte, applied map[string]*resource.DCR) []byte {
+	if len(applied) == 0 {
+		return body
+	}
+	var doc map[string]any
+	if json.Unmarshal(body, &doc) != nil {
+		return body
+	}
+	props, _ := doc["properties"].(map[string]any)
+	cfg, _ := props["dcrConfig"].(map[string]any)
+	if cfg == nil {
+		return body
+	}
+	id, _ := cfg["dataCollectionRuleImmutableId"].(string)
+	if d, err := e.dcrByImmutableID(ctx, id); err == nil && d != nil {
+		return body
+	}
+	pointAtDCR(doc, applied)
+	if nid, _ := cfg["dataCollectionRuleImmutableId"].(string); nid != id {
+		cfg["dataCollectionEndpoint"] = e.cfg.IngestURL
+	}
+	out, err := json.Marshal(doc)
+	if err != nil {
+		return body
+	}
+	return out
 }

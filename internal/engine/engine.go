@@ -17,6 +17,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/codeless/codeless/internal/apierr"
+	"github.com/codeless/codeless/internal/arm"
 	"github.com/codeless/codeless/internal/ingest"
 	"github.com/codeless/codeless/internal/resource"
 	"github.com/codeless/codeless/internal/secrets"
@@ -314,8 +315,11 @@ func (e *Engine) checkConnection(ctx context.Context, doc map[string]any) (*reso
 		return nil, err
 	}
 	if d == nil {
-		return nil, badRequest("InvalidDataCollectionRule",
-			fmt.Sprintf("no data collection rule with immutableId %q is deployed here", id),
+		msg := fmt.Sprintf("no data collection rule with immutableId %q is deployed here", id)
+		if id == arm.DefaultDataCollectionRuleImmutableID || id == "" {
+			msg = fmt.Sprintf("dataCollectionRuleImmutableId is a placeholder and no data collection rule deployed with this connection declares stream %q", conn.Properties.DCRConfig.StreamName)
+		}
+		return nil, badRequest("InvalidDataCollectionRule", msg,
 			"properties.dcrConfig.dataCollectionRuleImmutableId")
 	}
 	if _, ok := d.Stream(conn.Properties.DCRConfig.StreamName); !ok {
