@@ -16,7 +16,7 @@ import (
 func newDeploy() *cobra.Command {
 	var (
 		server, paramsFile, name, subscription, resourceGroup, workspace string
-		params                                                []string
+		params                                                           []string
 	)
 	c := &cobra.Command{
 		Use:   "deploy TEMPLATE.json|DIR [--parameters P.json] [--param name=value]...",
@@ -28,7 +28,7 @@ Given a folder of loose connector files (definition, DCR, table and poller JSON
 with {{placeholders}}), the placeholders, [[parameters('x')] and [parameters('x')]
 are resolved from --param, a missing table is created from the columns its
 transform produces (with a warning), and pollers are bound to the folder's DCR.`,
-		Args:  cobra.ExactArgs(1),
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			values := map[string]any{}
 			if paramsFile != "" {
