@@ -171,14 +171,23 @@ func (e *Engine) DeployTemplate(ctx context.Context, name string, template []byt
 	if err := add(resource.KindConnection, sol.Connections); err != nil {
 		return nil, err
 	}
-	for _, o := range sol.Other {
-		if resource.TypeOf(o.Kind) == resource.KindDataCollectionEndpt {
+	// Solution content and everything else the template deploys is stored
+	// as given, under its ARM kind, and listed by the management API.
+	for _, r := range res.Resources {
+		kind, ok := contentKind(r.Type)
+		if !ok {
 			continue
 		}
-		b, _ := json.Marshal(map[string]any{"kind": o.Kind, "name": o.Name, "contentId": o.ContentID, "path": o.Path})
-		items = append(items, item{kind: kindContent, name: contentName(o), body: b, path: o.Path})
+		b, err := json.Marshal(r.Body)
+		if err != nil {
+			return nil, err
+		}
+		name := arm.LastSegment(r.Name)
+		if kind == kindContent {
+			name = r.Type + "/" + name
+		}
+		items = append(items, item{kind: kind, name: name, body: b, path: r.Path})
 	}
-
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	out := &DeployResult{
@@ -197,12 +206,28 @@ func (e *Engine) DeployTemplate(ctx context.Context, name string, template []byt
 	return out, nil
 }
 
-func contentName(o arm.Content) string {
-	n := o.ContentID
-	if n == "" {
-		n = arm.LastSegment(o.Name)
+// contentKind maps the ARM types a deployment stores as given to their
+// kind; ok is false for the types the engine runs (tables, DCRs, DCEs,
+// definitions, connections) and for nested deployments (already expanded).
+func contentKind(armType string) (resource.Kind, bool) {
+	t := strings.ToLower(armType)
+	switch {
+	case strings.HasSuffix(t, "/contenttemplates"):
+		return resource.KindContentTemplate, true
+	case strings.HasSuffix(t, "/contentpackages"):
+		return resource.KindContentPackage, true
+	case strings.HasSuffix(t, "/metadata"):
+		return resource.KindMetadata, true
+	case strings.HasSuffix(t, "microsoft.resources/templatespecs"), strings.HasSuffix(t, "microsoft.resources/templatespecs/versions"):
+		return resource.KindTemplateSpec, true
+	case t == "microsoft.resources/deployments":
+		return "", false
 	}
-	return o.Kind + "/" + n
+	switch resource.TypeOf(armType) {
+	case resource.KindTable, resource.KindDataCollectionRule, resource.KindDataCollectionEndpt, resource.KindConnectorDefinition, resource.KindConnection:
+		return "", false
+	}
+	return kindContent, true
 }
 
 // applyAll applies items in order; on the first failure it restores every
@@ -227,6 +252,8 @@ func (e *Engine) applyAll(ctx context.Context, items []item, out *DeployResult) 
 		switch it.kind {
 		case kindConnectionTemplate, kindContent:
 			err = e.st.PutResource(ctx, store.Record{Kind: string(it.kind), Name: it.name, Body: it.body, Etag: uuid.NewString(), Modified: e.cfg.Now().UTC()})
+		case resource.KindContentTemplate, resource.KindContentPackage, resource.KindMetadata, resource.KindTemplateSpec:
+			_, _, err = e.putLocked(ctx, it.kind, it.name, it.body, "")
 		default:
 			_, _, err = e.putLocked(ctx, it.kind, it.name, it.body, "")
 		}
@@ -247,7 +274,7 @@ func (e *Engine) applyAll(ctx context.Context, items []item, out *DeployResult) 
 				}
 			}
 		}
-		if it.kind != kindContent {
+		if it.kind != kindContent && it.kind != kindConnectionTemplate {
 			out.Properties.OutputResources = append(out.Properties.OutputResources, outputRes{ID: e.resourceID(it.kind, it.name), Kind: string(it.kind)})
 		}
 	}

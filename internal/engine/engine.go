@@ -28,7 +28,7 @@ import (
 const (
 	kindConnectionTemplate = "connectionTemplate"
 	kindContent            = "content"
-	kindDeployment         = "deployment"
+	kindDeployment         = string(resource.KindDeployment)
 )
 
 // Config configures an Engine.
@@ -201,7 +201,8 @@ func (e *Engine) putLocked(ctx context.Context, kind resource.Kind, name string,
 		}
 		e.pollers.set(conn)
 		return out, !exists, nil
-	case resource.KindTemplate, resource.KindOther:
+	case resource.KindTemplate, resource.KindOther, resource.KindContentTemplate, resource.KindContentPackage,
+		resource.KindMetadata, resource.KindTemplateSpec:
 	default:
 		return nil, false, badRequest("UnsupportedResourceType", fmt.Sprintf("unsupported resource kind %q", kind), "type")
 	}
@@ -438,6 +439,16 @@ func (e *Engine) resourceID(kind resource.Kind, name string) string {
 		return base + "Microsoft.Insights/dataCollectionEndpoints/" + name
 	case resource.KindConnectorDefinition:
 		return base + ws + "/providers/Microsoft.SecurityInsights/dataConnectorDefinitions/" + name
+	case resource.KindContentTemplate:
+		return base + ws + "/providers/Microsoft.SecurityInsights/contentTemplates/" + name
+	case resource.KindContentPackage:
+		return base + ws + "/providers/Microsoft.SecurityInsights/contentPackages/" + name
+	case resource.KindMetadata:
+		return base + ws + "/providers/Microsoft.SecurityInsights/metadata/" + name
+	case resource.KindTemplateSpec:
+		return base + "Microsoft.Resources/templateSpecs/" + name
+	case resource.KindDeployment:
+		return base + "Microsoft.Resources/deployments/" + name
 	case resource.KindConnection:
 		return base + ws + "/providers/Microsoft.SecurityInsights/dataConnectors/" + name
 	}
@@ -483,7 +494,7 @@ func redact(body []byte) ([]byte, error) {
 }
 
 func notFound(kind resource.Kind, name string) error {
-	return &apierr.APIError{Status: http.StatusNotFound, Code: "NotFound", Message: fmt.Sprintf("%s %q was not found", kind, name)}
+	return &apierr.APIError{Status: http.StatusNotFound, Code: "NotFound", Message: fmt.Sprintf("%s %q was not found", kind, name), Err: store.ErrNotFound}
 }
 
 func asBadRequest(err error) error {

@@ -19,6 +19,12 @@ const (
 	KindConnection          Kind = "dataConnector"
 	KindTemplate            Kind = "template" // a whole ARM template (mainTemplate.json or a loose template)
 	KindOther               Kind = "other"    // content Codeless stores but does not run
+	// Solution content and deployments, stored and listed as given.
+	KindContentTemplate Kind = "contentTemplate"
+	KindContentPackage  Kind = "contentPackage"
+	KindMetadata        Kind = "metadata"
+	KindTemplateSpec    Kind = "templateSpec"
+	KindDeployment      Kind = "deployment"
 )
 
 // Meta is the ARM envelope shared by every resource.

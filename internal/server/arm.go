@@ -36,7 +36,11 @@ func (s *Server) parseARM(segs []string) (armTarget, error) {
 	case n >= 2 && eq(segs[0], "Microsoft.Insights") && eq(segs[1], "dataCollectionEndpoints") && n <= 3:
 		return armTarget{kind: resource.KindDataCollectionEndpt, name: at(segs, 2)}, nil
 	case n == 3 && eq(segs[0], "Microsoft.Resources") && eq(segs[1], "deployments"):
-		return armTarget{deploy: true, name: segs[2]}, nil
+		return armTarget{kind: resource.KindDeployment, deploy: true, name: segs[2]}, nil
+	case n == 2 && eq(segs[0], "Microsoft.Resources") && eq(segs[1], "deployments"):
+		return armTarget{kind: resource.KindDeployment}, nil
+	case n >= 2 && n <= 3 && eq(segs[0], "Microsoft.Resources") && eq(segs[1], "templateSpecs"):
+		return armTarget{kind: resource.KindTemplateSpec, name: at(segs, 2)}, nil
 	case n >= 4 && eq(segs[0], "Microsoft.OperationalInsights") && eq(segs[1], "workspaces"):
 		if !s.isWorkspace(segs[2]) {
 			return armTarget{}, apierr.New(http.StatusNotFound, "WorkspaceNotFound", "", "workspace %q does not exist (this server holds workspace %q)", segs[2], s.cfg.Workspace)
@@ -51,6 +55,12 @@ func (s *Server) parseARM(segs []string) (armTarget, error) {
 				return armTarget{kind: resource.KindConnectorDefinition, name: at(rest, 3)}, nil
 			case eq(rest[2], "dataConnectors"):
 				return armTarget{kind: resource.KindConnection, name: at(rest, 3)}, nil
+			case eq(rest[2], "contentTemplates"):
+				return armTarget{kind: resource.KindContentTemplate, name: at(rest, 3)}, nil
+			case eq(rest[2], "contentPackages"):
+				return armTarget{kind: resource.KindContentPackage, name: at(rest, 3)}, nil
+			case eq(rest[2], "metadata"):
+				return armTarget{kind: resource.KindMetadata, name: at(rest, 3)}, nil
 			}
 		}
 	}
@@ -103,10 +113,10 @@ func (s *Server) serveARM(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	ifMatch := r.Header.Get("If-Match")
 	switch {
-	case t.deploy:
+	case t.deploy && r.Method != http.MethodGet && r.Method != http.MethodDelete:
 		if r.Method != http.MethodPut {
-			w.Header().Set("Allow", http.MethodPut)
-			return apierr.New(http.StatusMethodNotAllowed, "MethodNotAllowed", "", "deployments accept PUT only")
+			w.Header().Set("Allow", "GET, PUT, DELETE")
+			return apierr.New(http.StatusMethodNotAllowed, "MethodNotAllowed", "", "deployments accept GET, PUT and DELETE")
 		}
 		body, err := s.readJSON(w, r)
 		if err != nil {

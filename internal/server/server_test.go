@@ -442,7 +442,8 @@ func TestARM(t *testing.T) {
 		{"connector list", "GET", armBase + "/Microsoft.OperationalInsights/workspaces/codeless/providers/Microsoft.SecurityInsights/dataConnectors?api-version=2024-09-01", nil, nil, 200, "", "", `"name":"Conn"`},
 		{"dce", "PUT", armBase + "/Microsoft.Insights/dataCollectionEndpoints/codeless?api-version=2022-06-01", body, nil, 201, "", "", ""},
 		{"deploy", "PUT", armBase + "/Microsoft.Resources/deployments/dep1?api-version=2021-04-01", []byte(`{"properties":{"template":{},"parameters":{},"mode":"Incremental"}}`), nil, 200, "", "", `"provisioningState":"Succeeded"`},
-		{"deploy GET not allowed", "GET", armBase + "/Microsoft.Resources/deployments/dep1?api-version=2021-04-01", nil, nil, 405, "MethodNotAllowed", "", ""},
+		{"deploy PATCH not allowed", "PATCH", armBase + "/Microsoft.Resources/deployments/dep1?api-version=2021-04-01", nil, nil, 405, "MethodNotAllowed", "", ""},
+		{"deploy GET of an unknown deployment", "GET", armBase + "/Microsoft.Resources/deployments/dep1?api-version=2021-04-01", nil, nil, 404, "ResourceNotFound", "", ""},
 		{"POST on resource", "POST", dcr, body, nil, 405, "MethodNotAllowed", "", ""},
 	}
 	for _, st := range steps {
