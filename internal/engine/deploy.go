@@ -45,7 +45,7 @@ func (e *Engine) armEnv(deployment string) arm.Env {
 		Workspace:      e.cfg.Workspace,
 		DeploymentName: deployment,
 		Now:            e.cfg.Now,
-		NewGUID:        uuid.NewString,
+		NewGUID:        e.cfg.NewGUID,
 	}
 }
 

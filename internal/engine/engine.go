@@ -46,6 +46,9 @@ type Config struct {
 	MaxLookback time.Duration
 	// HTTP is the client pollers use for source APIs (nil = default).
 	HTTP *http.Client
+	// NewGUID answers ARM's newGuid() (nil = random); tests make it
+	// deterministic.
+	NewGUID func() string
 }
 
 // Engine is the runtime. Create with New, then Start.
@@ -67,6 +70,9 @@ func New(cfg Config, st store.Store, pipe *ingest.Pipeline, keys *secrets.Keyrin
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
+	}
+	if cfg.NewGUID == nil {
+		cfg.NewGUID = uuid.NewString
 	}
 	if cfg.Location == "" {
 		cfg.Location = "local"
