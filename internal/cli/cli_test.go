@@ -128,3 +128,11 @@ func TestLintCommand(t *testing.T) {
 		t.Fatalf("lint of a missing file: exit %d %q", code, errs)
 	}
 }
+
+func TestServeFlags(t *testing.T) {
+	for _, ws := range []string{"a", "-bad", "has space", "x_y"} {
+		if code, _, errs := run(t, "serve", "--workspace", ws, "--data", t.TempDir()); code != 2 || !strings.Contains(errs, "--workspace") {
+			t.Errorf("workspace %q: exit %d %s", ws, code, errs)
+		}
+	}
+}

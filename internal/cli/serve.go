@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"regexp"
 	"syscall"
 	"time"
 
@@ -77,7 +78,13 @@ func newLogger(w *os.File, level string) *slog.Logger {
 	return slog.New(secrets.NewHandler(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l, ReplaceAttr: secrets.ReplaceAttr})))
 }
 
+// workspaceNameRE is Azure's rule for Log Analytics workspace names.
+var workspaceNameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9-]{2,61}[A-Za-z0-9]$`)
+
 func runServe(cmd *cobra.Command, f *serveFlags) error {
+	if !workspaceNameRE.MatchString(f.workspace) {
+		return &exitError{code: 2, err: fmt.Errorf("--workspace %q: a workspace name has 4 to 63 letters, digits and hyphens, starting and ending with a letter or digit", f.workspace)}
+	}
 	log := newLogger(os.Stderr, f.logLevel)
 	if err := os.MkdirAll(f.data, 0o700); err != nil {
 		return fmt.Errorf("creating data directory: %w", err)
