@@ -242,3 +242,30 @@ func TestResourceNames(t *testing.T) {
 		}
 	}
 }
+
+// securestring parameters never reach the deployment history.
+func TestDeploymentHistoryHidesSecureParameters(t *testing.T) {
+	e := newEngine(t)
+	ctx := context.Background()
+	tmpl := `{"parameters":{"token":{"type":"securestring"},"region":{"type":"string"}},"resources":[
+	 {"type":"Microsoft.OperationalInsights/workspaces/tables","apiVersion":"2022-10-01","name":"ws/S_CL",
+	  "properties":{"schema":{"name":"S_CL","columns":[{"name":"TimeGenerated","type":"datetime"},{"name":"Region","type":"string"}]}}}]}`
+	body := `{"properties":{"mode":"Incremental","template":` + tmpl + `,"parameters":{"token":{"value":"hunter2-secret"},"region":{"value":"eu"}}}}`
+	out, err := e.Deploy(ctx, "sec", []byte(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := e.GetResource(ctx, resource.KindDeployment, "sec")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, b := range [][]byte{out, got} {
+		if strings.Contains(string(b), "hunter2") || !strings.Contains(string(b), `"region":"eu"`) {
+			t.Fatalf("deployment history: %s", b)
+		}
+	}
+	rec, _ := e.st.GetResource(ctx, string(resource.KindDeployment), "sec")
+	if strings.Contains(string(rec.Body), "hunter2") {
+		t.Fatal("the stored deployment holds the secure parameter")
+	}
+}
