@@ -36,6 +36,7 @@ type serveFlags struct {
 	demo                                   bool
 	demoMockListen                         string
 	tlsCert, tlsKey                        string
+	tlsSelfSigned                          bool
 	maxLookback                            time.Duration
 	logLevel                               string
 }
@@ -65,6 +66,7 @@ unset and no admin exists yet, one is generated and its secret printed once.`,
 	fl.StringVar(&f.demoMockListen, "demo-mock-listen", "127.0.0.1:0", "address of the demo's mock source API")
 	fl.StringVar(&f.tlsCert, "tls-cert", "", "TLS certificate file (PEM)")
 	fl.StringVar(&f.tlsKey, "tls-key", "", "TLS key file (PEM)")
+	fl.BoolVar(&f.tlsSelfSigned, "tls-self-signed", false, "serve HTTPS with a self-signed certificate kept in the data directory (tls.crt, for clients to trust)")
 	fl.DurationVar(&f.maxLookback, "max-lookback", 24*time.Hour, "how far back a poller catches up after downtime")
 	fl.StringVar(&f.logLevel, "log-level", envOr("CODELESS_LOG_LEVEL", "info"), "debug, info, warn or error")
 	return c
@@ -106,6 +108,18 @@ func runServe(cmd *cobra.Command, f *serveFlags) error {
 		return err
 	}
 
+	if f.tlsSelfSigned {
+		if f.tlsCert != "" {
+			return &exitError{code: 2, err: errors.New("--tls-self-signed and --tls-cert exclude each other")}
+		}
+		host, _, _ := net.SplitHostPort(f.listen)
+		if f.tlsCert, f.tlsKey, err = selfSignedCert(f.data, host); err != nil {
+			return err
+		}
+	}
+	if (f.tlsCert == "") != (f.tlsKey == "") {
+		return &exitError{code: 2, err: errors.New("--tls-cert and --tls-key go together")}
+	}
 	ln, err := net.Listen("tcp", f.listen)
 	if err != nil {
 		return fmt.Errorf("listening on %s: %w", f.listen, err)
