@@ -2,11 +2,15 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
+	"strconv"
 	"sync"
 	"time"
 
+	"github.com/codeless/codeless/internal/health"
+	"github.com/codeless/codeless/internal/httpx"
 	"github.com/codeless/codeless/internal/poll"
 	"github.com/codeless/codeless/internal/resource"
 )
@@ -33,6 +37,14 @@ type pollers struct {
 	wg     sync.WaitGroup
 	run    map[string]*pollerHandle
 	status map[string]*Status
+
+	// Health: SentinelHealth rows and per-connection metrics.
+	rec         *health.Recorder
+	metrics     *health.Metrics // nil = no metrics
+	healthMu    sync.Mutex      // guards tableReady, lastFlush
+	tableReady  bool
+	lastFlush   time.Time
+	flushPeriod time.Duration
 }
 
 type pollerHandle struct {
@@ -41,7 +53,17 @@ type pollerHandle struct {
 }
 
 func newPollers(e *Engine) *pollers {
-	return &pollers{e: e, run: map[string]*pollerHandle{}, status: map[string]*Status{}}
+	return &pollers{e: e, run: map[string]*pollerHandle{}, status: map[string]*Status{},
+		rec: health.NewRecorder(), flushPeriod: time.Hour}
+}
+
+// SetMetrics makes the pollers feed m (requests, pages, events, retries,
+// throttle waits, errors by class, window lag per connection). Call it
+// before Start; nil turns metrics off.
+func (e *Engine) SetMetrics(m *health.Metrics) {
+	e.pollers.mu.Lock()
+	e.pollers.metrics = m
+	e.pollers.mu.Unlock()
 }
 
 func (p *pollers) start(ctx context.Context) {
@@ -84,7 +106,12 @@ func (p *pollers) remove(name string) {
 	h := p.run[name]
 	delete(p.run, name)
 	delete(p.status, name)
+	m := p.metrics
 	p.mu.Unlock()
+	p.rec.Forget(name)
+	if m != nil {
+		m.ForgetConnection(name)
+	}
 	if h != nil {
 		h.cancel()
 		<-h.done
@@ -108,10 +135,12 @@ func (p *pollers) runOne(ctx context.Context, conn *resource.Connection) {
 			HTTP:        e.cfg.HTTP,
 			Logger:      log,
 			MaxLookback: e.cfg.MaxLookback,
-			OnWindow:    func(w poll.WindowResult) { p.observe(conn.Name, w) },
+			OnWindow:    func(w poll.WindowResult) { p.observe(ctx, conn, w) },
+			Trace:       p.tracer(conn.Name),
 		})
 		if err != nil {
 			p.fail(conn.Name, "configuration", err)
+			p.health(ctx, conn, poll.WindowResult{Err: err, Class: "configuration"})
 			log.Error("connection cannot poll", "err", err)
 			return
 		}
@@ -131,7 +160,15 @@ func (p *pollers) runOne(ctx context.Context, conn *resource.Connection) {
 	}
 }
 
-func (p *pollers) observe(name string, w poll.WindowResult) {
+func (p *pollers) observe(ctx context.Context, conn *resource.Connection, w poll.WindowResult) {
+	p.observeStatus(conn.Name, w)
+	if w.Err != nil && w.Class == "" {
+		return // shutdown: not a source failure
+	}
+	p.health(ctx, conn, w)
+}
+
+func (p *pollers) observeStatus(name string, w poll.WindowResult) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	st := p.status[name]
@@ -154,6 +191,125 @@ func (p *pollers) fail(name, class string, err error) {
 	if st := p.status[name]; st != nil {
 		st.LastError, st.LastErrorClass, st.LastErrorTime = err.Error(), class, p.e.cfg.Now().UTC()
 	}
+}
+
+// tracer feeds the request, retry and throttle-wait metrics from httpx's
+// per-attempt trace.
+func (p *pollers) tracer(name string) func(httpx.Trace) {
+	return func(t httpx.Trace) {
+		p.mu.Lock()
+		m := p.metrics
+		p.mu.Unlock()
+		if m == nil {
+			return
+		}
+		m.Request(name, t.Status)
+		if t.Wait > 0 {
+			m.Retry(name)
+			if t.Class == httpx.Throttled {
+				m.ThrottleWait(name, t.Wait)
+			}
+		}
+	}
+}
+
+// healthReasons maps the poller's error classes to SentinelHealth
+// HealthResultType/Reason values (reference/ccf-format.md §8.6).
+var healthReasons = map[string]string{
+	poll.ClassAuth:        "AuthenticationFailure",
+	poll.ClassThrottled:   "Throttled",
+	poll.ClassPaging:      "PagingFailure",
+	poll.ClassSource:      "SourceFailure",
+	poll.ClassTransform:   "TransformFailure",
+	poll.ClassDestination: "DestinationFailure",
+	"configuration":       "ConfigurationFailure",
+}
+
+// health records one window outcome: metrics, and a SentinelHealth
+// status-change row (when due) plus the hourly failure summary, committed in
+// their own batch (the window's data was committed page by page).
+func (p *pollers) health(ctx context.Context, conn *resource.Connection, w poll.WindowResult) {
+	e := p.e
+	now := e.cfg.Now().UTC()
+	p.mu.Lock()
+	m := p.metrics
+	p.mu.Unlock()
+	if m != nil {
+		if w.Pages > 0 {
+			for range w.Pages - 1 {
+				m.Page(conn.Name, 0, 0)
+			}
+			m.Page(conn.Name, w.Events, 0)
+		}
+		if w.Err != nil {
+			m.Error(conn.Name, health.ErrorClass(w.Class))
+		}
+		if w.Completed {
+			m.WindowLag(conn.Name, now.Sub(w.End))
+		}
+	}
+	ev := health.Event{
+		Time: now, Connection: conn.Name, ResourceID: e.resourceID(resource.KindConnection, conn.Name),
+		WorkspaceID: e.cfg.WorkspaceID, DestinationTable: conn.Properties.DCRConfig.StreamName,
+		Status: health.StatusSuccess, StartTime: w.Start, EndTime: w.End, TotalRecordCount: int64(w.Events),
+	}
+	if w.Err != nil {
+		reason := healthReasons[w.Class]
+		if reason == "" {
+			reason = "InternalFailure"
+		}
+		code := ""
+		var he *httpx.Error
+		if errors.As(w.Err, &he) && he.Status > 0 {
+			code = strconv.Itoa(he.Status)
+		}
+		ev.Status, ev.Reason, ev.Description = health.StatusFailure, reason, w.Err.Error()
+		ev.Transient = w.Class == poll.ClassThrottled || (errors.As(w.Err, &he) && he.Class != httpx.Permanent)
+		ev.Failures = []health.Failure{{HealthResultType: reason, StatusCode: code, StatusMessage: w.Err.Error(), Count: 1}}
+	}
+	if err := p.writeHealth(ctx, ev, now); err != nil {
+		e.log.Warn("writing health rows failed", "connection", conn.Name, "err", err)
+	}
+}
+
+func (p *pollers) writeHealth(ctx context.Context, ev health.Event, now time.Time) (err error) {
+	e := p.e
+	p.healthMu.Lock()
+	defer p.healthMu.Unlock()
+	if !p.tableReady {
+		if err := health.EnsureTable(ctx, e.st); err != nil {
+			return err
+		}
+		p.tableReady = true
+		p.lastFlush = now
+	}
+	b, err := e.st.Begin(ctx)
+	if err != nil {
+		return fmt.Errorf("beginning health batch: %w", err)
+	}
+	defer func() {
+		if err != nil {
+			_ = b.Rollback()
+		}
+	}()
+	wrote, err := p.rec.Observe(b, ev)
+	if err != nil {
+		return err
+	}
+	n := 0
+	if now.Sub(p.lastFlush) >= p.flushPeriod {
+		if n, err = p.rec.Flush(b, now); err != nil {
+			return err
+		}
+		p.lastFlush = now
+	}
+	if !wrote && n == 0 {
+		return b.Rollback()
+	}
+	if err := b.Commit(); err != nil {
+		return fmt.Errorf("committing health rows: %w", err)
+	}
+	return nil
 }
 
 // Statuses lists every connection's polling status, sorted by name.

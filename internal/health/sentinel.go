@@ -195,6 +195,7 @@ func (r *Recorder) Observe(b store.Batch, e Event) (bool, error) {
 		}
 	}
 	effective := e.Status
+	hold := false // a transient failure inside its grace period
 	if e.Status == StatusFailure && e.Transient {
 		if st.transientSince.IsZero() {
 			st.transientSince = e.Time
@@ -206,13 +207,13 @@ func (r *Recorder) Observe(b store.Batch, e Event) (bool, error) {
 				r.mu.Unlock()
 				return false, nil
 			}
-			effective = st.status
+			effective, hold = st.status, true
 		}
 	} else {
 		st.transientSince = time.Time{}
 	}
 	due := effective != st.status ||
-		(effective == StatusFailure && e.Reason != st.reason) ||
+		(effective == StatusFailure && e.Reason != st.reason && !hold) ||
 		e.Time.Sub(st.written) >= r.heartbeat
 	if !due {
 		r.mu.Unlock()
@@ -220,6 +221,10 @@ func (r *Recorder) Observe(b store.Batch, e Event) (bool, error) {
 	}
 	ev := e
 	ev.Status = effective
+	if hold && effective == StatusFailure {
+		// Repeat the standing failure; the transient one is not yet news.
+		ev.Reason = st.reason
+	}
 	if effective == StatusSuccess {
 		ev.Reason, ev.Description, ev.Failures = "", "", nil
 	}
