@@ -204,6 +204,9 @@ func (p *pollers) tracer(name string) func(httpx.Trace) {
 			return
 		}
 		m.Request(name, t.Status)
+		if t.RateWait > 0 {
+			m.ThrottleWait(name, t.RateWait)
+		}
 		if t.Wait > 0 {
 			m.Retry(name)
 			if t.Class == httpx.Throttled {

@@ -6,8 +6,12 @@
 // It implements SPEC §4 "Retries" and "Rate limits" (rateLimitQPS) and
 // reference/ccf-format.md §2.4 (retryCount 1..6 default 3, timeoutInSeconds
 // 1..180 default 20). Network errors, 408, 429 and 5xx are retried; other
-// 4xx are permanent. Header-driven limits (rateLimitConfig, X-RateLimit-*)
-// are not handled here yet. Bodies are read fully into memory (bounded by
+// 4xx are permanent, except 403 announcing an exhausted quota
+// (X-RateLimit-Remaining: 0 with a reset), which is throttling. Header-driven
+// limits (ratelimit.go: rateLimitConfig, Retry-After, X-RateLimit-*,
+// RateLimit-* and the structured RateLimit header) set the wait before a
+// retry, and a successful response announcing no remaining quota holds the
+// next request until the reset (unless checkMode is OnlyWhen429). Bodies are read fully into memory (bounded by
 // Options.MaxBodyBytes) so that a failed read can be retried as a whole.
 // Sleep and clock are injectable so that tests never wait.
 package httpx
@@ -23,6 +27,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"golang.org/x/time/rate"
@@ -59,6 +64,9 @@ type Trace struct {
 	Wait     time.Duration // backoff before the next attempt (0 = none)
 	Bytes    int
 	Finished bool // no further attempt follows
+	// RateWait is the time this attempt waited for the token bucket or a
+	// header-announced reset before it was sent.
+	RateWait time.Duration
 }
 
 // Options configure a Client. The zero value is usable.
@@ -67,8 +75,11 @@ type Options struct {
 	RetryCount   int           // retries after the first attempt, 1..6; 0 = 3
 	Timeout      time.Duration // per attempt; 0 = 20s; capped at 180s
 	RateLimitQPS float64       // 0 = unlimited
-	BaseBackoff  time.Duration // first backoff; 0 = 1s
-	MaxBackoff   time.Duration // 0 = 60s
+	// RateLimit is the header-driven limit (rateLimitConfig); nil reads
+	// the default header dialects.
+	RateLimit   *RateLimitConfig
+	BaseBackoff time.Duration // first backoff; 0 = 1s
+	MaxBackoff  time.Duration // 0 = 60s
 	// MaxRetryAfter is the longest Retry-After the client waits; a longer
 	// one ends the request as throttled. 0 = 5 minutes.
 	MaxRetryAfter time.Duration
@@ -85,6 +96,9 @@ type Options struct {
 type Client struct {
 	o   Options
 	lim *rate.Limiter
+
+	mu         sync.Mutex
+	pauseUntil time.Time // no request before this (quota exhausted)
 }
 
 // New builds a Client, applying defaults and clamping ranges.
@@ -227,7 +241,8 @@ func (c *Client) Do(req *http.Request) (*Response, error) {
 	rurl := c.redact(req.URL.String())
 	var last *Error
 	for attempt := 1; attempt <= attempts; attempt++ {
-		if err := c.wait(ctx); err != nil {
+		rateWait, err := c.wait(ctx)
+		if err != nil {
 			return nil, fmt.Errorf("waiting for rate limit: %w", err)
 		}
 		r := req
@@ -243,7 +258,7 @@ func (c *Client) Do(req *http.Request) (*Response, error) {
 		}
 		start := c.o.Now()
 		resp, err := c.once(r)
-		tr := Trace{Method: req.Method, URL: rurl, Attempt: attempt, Latency: c.o.Now().Sub(start)}
+		tr := Trace{Method: req.Method, URL: rurl, Attempt: attempt, Latency: c.o.Now().Sub(start), RateWait: rateWait}
 		var retryAfter time.Duration
 		var hasRetryAfter bool
 		if err != nil {
@@ -259,10 +274,22 @@ func (c *Client) Do(req *http.Request) (*Response, error) {
 			tr.Status, tr.Bytes = resp.Status, len(resp.Body)
 			resp.Attempts = attempt
 			class, retry := Classify(resp.Status)
+			var lim Limit
+			if resp.Status == http.StatusTooManyRequests || c.o.RateLimit == nil || !c.o.RateLimit.OnlyWhen429 {
+				lim = ParseLimit(resp.Header, c.o.RateLimit, c.o.Now())
+			}
 			if class == "" {
+				if lim.HasRemaining && lim.Remaining <= 0 && lim.HasWait {
+					// Quota used up: hold the next request until the reset.
+					c.pause(min(lim.Wait, c.o.MaxRetryAfter))
+				}
 				tr.Finished = true
 				c.trace(tr)
 				return resp, nil
+			}
+			if resp.Status == http.StatusForbidden && lim.HasRemaining && lim.Remaining <= 0 && lim.HasWait {
+				// GitHub-style quota exhaustion answered with 403.
+				class, retry = Throttled, true
 			}
 			body := resp.Body
 			if len(body) > 512 {
@@ -271,7 +298,7 @@ func (c *Client) Do(req *http.Request) (*Response, error) {
 			last = &Error{Class: class, Status: resp.Status, Attempts: attempt, Body: c.redact(string(body)),
 				msg: fmt.Sprintf("%s %s: HTTP %d: %s", req.Method, rurl, resp.Status, strings.TrimSpace(c.redact(string(body))))}
 			tr.Class, tr.Err = class, fmt.Sprintf("HTTP %d", resp.Status)
-			retryAfter, hasRetryAfter = ParseRetryAfter(resp.Header.Get("Retry-After"), c.o.Now())
+			retryAfter, hasRetryAfter = lim.Wait, lim.HasWait
 			if resp.Status == http.StatusServiceUnavailable && hasRetryAfter {
 				last.Class, tr.Class = Throttled, Throttled
 			}
@@ -292,7 +319,11 @@ func (c *Client) Do(req *http.Request) (*Response, error) {
 				last.msg += fmt.Sprintf(" (Retry-After %s exceeds the %s limit)", retryAfter, c.o.MaxRetryAfter)
 				return nil, last
 			}
-			wait = retryAfter
+			if c.o.RateLimit != nil && !c.o.RateLimit.UseReset {
+				wait = max(wait, retryAfter)
+			} else {
+				wait = retryAfter
+			}
 		}
 		if dl, ok := ctx.Deadline(); ok && c.o.Now().Add(wait).After(dl) {
 			tr.Finished = true
@@ -318,22 +349,44 @@ func (c *Client) trace(t Trace) {
 	}
 }
 
-func (c *Client) wait(ctx context.Context) error {
+func (c *Client) pause(d time.Duration) {
+	c.mu.Lock()
+	if t := c.o.Now().Add(d); t.After(c.pauseUntil) {
+		c.pauseUntil = t
+	}
+	c.mu.Unlock()
+}
+
+// wait holds the request for a header-announced reset and the token
+// bucket; it returns the time waited.
+func (c *Client) wait(ctx context.Context) (time.Duration, error) {
+	var waited time.Duration
+	c.mu.Lock()
+	until := c.pauseUntil
+	c.mu.Unlock()
+	if now := c.o.Now(); now.Before(until) {
+		d := until.Sub(now)
+		if err := c.o.Sleep(ctx, d); err != nil {
+			return waited, err
+		}
+		waited += d
+	}
 	if c.lim == nil {
-		return ctx.Err()
+		return waited, ctx.Err()
 	}
 	now := c.o.Now()
 	r := c.lim.ReserveN(now, 1)
 	if !r.OK() {
-		return errors.New("rate limiter cannot grant a token")
+		return waited, errors.New("rate limiter cannot grant a token")
 	}
 	if d := r.DelayFrom(now); d > 0 {
 		if err := c.o.Sleep(ctx, d); err != nil {
 			r.CancelAt(c.o.Now())
-			return err
+			return waited, err
 		}
+		waited += d
 	}
-	return nil
+	return waited, nil
 }
 
 func (c *Client) backoff(attempt int) time.Duration {
@@ -370,7 +423,7 @@ func ParseRetryAfter(v string, now time.Time) (time.Duration, bool) {
 		return 0, false
 	}
 	if n, err := strconv.ParseInt(v, 10, 64); err == nil {
-		if n < 0 {
+		if n < 0 || n > int64(MaxTimeout/time.Second)*1e6 {
 			return 0, false
 		}
 		return time.Duration(n) * time.Second, true

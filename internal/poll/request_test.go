@@ -195,6 +195,9 @@ func TestNewErrors(t *testing.T) {
 			c.Properties.Request.IsPostPayloadJSON = true
 			c.Properties.Request.QueryParametersTemplate = "{'a': "
 		}, []string{`properties.request.queryParametersTemplate: not JSON`}},
+		{"bad rateLimitConfig", func(c *resource.Connection) {
+			c.Properties.Request.RateLimitConfig = map[string]any{"evaluation": map[string]any{"checkMode": "Never"}}
+		}, []string{`properties.request.rateLimitConfig.evaluation.checkMode: "Never" is not OnlyWhen429`}},
 		{"nested steps", func(c *resource.Connection) { c.Properties.StepInfo = &resource.StepInfo{StepType: "Nested"} },
 			[]string{`properties.stepInfo: nested steps are not supported yet`}},
 	}

@@ -192,6 +192,10 @@ func New(cfg Config) (*Runner, error) {
 	if req.RateLimitQPS < 0 {
 		errs = append(errs, fmt.Errorf("properties.request.rateLimitQPS: must be >= 0, got %v", req.RateLimitQPS))
 	}
+	rlc, err := httpx.ParseRateLimitConfig(req.RateLimitConfig)
+	if err != nil {
+		errs = append(errs, prefix(fmt.Errorf("request.%w", err))...)
+	}
 	tf, err := timefmt.Compile(req.QueryTimeFormat)
 	if err != nil {
 		errs = append(errs, fmt.Errorf("properties.request.queryTimeFormat: %w", err))
@@ -230,7 +234,7 @@ func New(cfg Config) (*Runner, error) {
 	}
 	r.client = httpx.New(httpx.Options{
 		HTTP: cfg.HTTP, RetryCount: req.RetryCount, Timeout: time.Duration(req.TimeoutInSeconds) * time.Second,
-		RateLimitQPS: req.RateLimitQPS, Secrets: secrets, Now: cfg.Now, Sleep: cfg.Sleep, Trace: cfg.Trace,
+		RateLimitQPS: req.RateLimitQPS, RateLimit: rlc, Secrets: secrets, Now: cfg.Now, Sleep: cfg.Sleep, Trace: cfg.Trace,
 		Logger: r.log, BaseBackoff: cfg.Backoff,
 	})
 	if cfg.RetryInterval <= 0 {
