@@ -52,6 +52,8 @@ type linkHeader struct {
 	path   *jsonpath.Path
 	rel    string
 	inBody bool
+	// persistent: PersistentLinkHeader.
+	persistent bool
 }
 
 // NewLinkHeader validates c and returns the Pager.
@@ -71,15 +73,24 @@ func NewLinkHeader(c LinkHeaderConfig) (Pager, error) {
 	return l, nil
 }
 
-func newLinkHeaderFrom(p *resource.Paging) (Pager, error) {
-	return NewLinkHeader(LinkHeaderConfig{
+func linkConfigFrom(p *resource.Paging) LinkHeaderConfig {
+	c := LinkHeaderConfig{
 		PageSize: p.PageSize, PageSizeParameterName: p.PageSizeParameterName,
 		TokenJSONPath: p.LinkHeaderTokenJSONPath, RelName: p.LinkHeaderRelLinkName,
 		Placement: p.PagingInfoPlacement, QueryParamOnly: p.PagingQueryParamOnly,
-	})
+	}
+	if c.PageSizeParameterName == "" {
+		// GitHub spells it pageSizeParaName.
+		c.PageSizeParameterName, _ = fieldString(p.Fields, "pageSizeParaName")
+	}
+	return c
 }
 
-func (l *linkHeader) Persistent() bool { return false }
+func newLinkHeaderFrom(p *resource.Paging) (Pager, error) {
+	return NewLinkHeader(linkConfigFrom(p))
+}
+
+func (l *linkHeader) Persistent() bool { return l.persistent }
 
 type linkCursor struct {
 	Next string `json:"next"`
@@ -104,6 +115,7 @@ type linkWindow struct {
 	l    *linkHeader
 	next string // "" = first page
 	seen map[string]bool
+	done bool
 }
 
 func (w *linkWindow) Request() Request {
@@ -146,6 +158,12 @@ func (w *linkWindow) Next(p Page) (bool, error) {
 			link = base.ResolveReference(ref).String()
 		}
 	}
+	if w.l.persistent && p.Events == 0 {
+		// Caught up: resume from this link in the next window.
+		w.next = link
+		w.done = true
+		return false, nil
+	}
 	if w.seen[link] || link == p.URL {
 		return false, fmt.Errorf("%w: next link %s was already requested in this window", ErrLoop, link)
 	}
@@ -155,7 +173,7 @@ func (w *linkWindow) Next(p Page) (bool, error) {
 }
 
 func (w *linkWindow) Cursor() []byte {
-	if w.next == "" {
+	if w.next == "" || (w.done && !w.l.persistent) {
 		return nil
 	}
 	b, _ := json.Marshal(linkCursor{Next: w.next})

@@ -2,16 +2,32 @@
 // reference/ccf-format.md §2.6): given the last response of a window it
 // decides whether there is a next page and what that request looks like.
 //
-// One file per paging type; each has a config struct with Validate() and a
-// constructor, listed in one explicit registry map (no init()). Implemented:
-// no paging and LinkHeader (Link header per RFC 8288 or
-// linkHeaderTokenJsonPath into the body). NextPageToken, PersistentToken,
-// PersistentLinkHeader, NextPageUrl, Offset and CountBasedPaging are rejected
-// as unsupported for now; the interfaces already carry what they need
-// (response headers, parsed body, event count, a persistent cursor).
+// All seven CCF types, one file each, each with a config struct with
+// Validate() and a constructor, listed in one explicit registry map (no
+// init()): LinkHeader and PersistentLinkHeader (Link header per RFC 8288 or
+// linkHeaderTokenJsonPath into the body), NextPageToken and PersistentToken
+// (token from a body path, rooted or not, or a response header; sent as a
+// query parameter, body member, body path or request header; has-next flag;
+// SAP BTP's tokenTransform; Slack's JavaScript-like condition), NextPageUrl
+// (next URL or cursor, isNextPageTokenRelativeUrl, fixed nextPageUrl with its
+// own query parameters and body template), Offset (SPEC: counts events read
+// from 0; Options.AzureOffset for Azure's first-request-without-offset;
+// offsetEndParaName; VersasecCMS step/maxOffsetPath) and CountBasedPaging.
+// Corpus spellings pageSizeParaName are accepted.
 //
-// The page cap per window lives in the poll Runner; loop guards that need
-// type knowledge (a repeated link) live in the paginator.
+// Parameter names that are JSON paths ("$.variables.after",
+// "$.request_data.search_from") set members of the JSON request body
+// (Request.Body, merged with MergeBody); pagingInfoPlacement RequestBody puts
+// plain names into the body; otherwise they go to the query string
+// ("$skip"/"$top" are plain OData names).
+//
+// Stop conditions follow reference §2.6.8. Loop guards: a repeated link or
+// token in one window stops with ErrLoop. The page cap per window lives in
+// the poll Runner. Persistent types return from Cursor(), after the last page
+// of a window, the position to continue from in the next window; the Runner
+// saves it in its checkpoint. Cursors are small versionless JSON objects.
+//
+// We write our own: no Go library models CCF's paging dialect.
 package paging
 
 import (
@@ -40,6 +56,14 @@ type Request struct {
 	// OnlyPagingParams drops the base query parameters
 	// (pagingQueryParamOnly).
 	OnlyPagingParams bool
+	// BodyTemplate, when set, replaces request.queryParametersTemplate as
+	// the body template of this request (NextPageUrl's
+	// nextPageUrlQueryParametersTemplate); the Runner renders it the same
+	// way and then applies Body with MergeBody.
+	BodyTemplate string
+	// Vars are extra template variables for this request, e.g. "_Offset"
+	// for "{_Offset}" in queryParametersTemplate (VersasecCMS).
+	Vars map[string]string
 }
 
 // Page is what a paginator sees of a response.
@@ -72,12 +96,31 @@ type Pager interface {
 	Persistent() bool
 }
 
-type constructor func(p *resource.Paging) (Pager, error)
+type constructor func(p *resource.Paging, opt Options) (Pager, error)
+
+// plain adapts a constructor that takes no options.
+func plain(f func(*resource.Paging) (Pager, error)) constructor {
+	return func(p *resource.Paging, _ Options) (Pager, error) { return f(p) }
+}
 
 // registry maps lower-cased paging types to constructors.
 var registry = map[string]constructor{
-	"none":       func(*resource.Paging) (Pager, error) { return NewNone(NoneConfig{}) },
-	"linkheader": newLinkHeaderFrom,
+	"none":                 plain(func(*resource.Paging) (Pager, error) { return NewNone(NoneConfig{}) }),
+	"linkheader":           plain(newLinkHeaderFrom),
+	"persistentlinkheader": plain(newPersistentLinkHeaderFrom),
+	"nextpagetoken":        plain(newNextPageTokenFrom),
+	"persistenttoken":      plain(newPersistentTokenFrom),
+	"nextpageurl":          plain(newNextPageURLFrom),
+	"offset":               newOffsetFrom,
+	"countbasedpaging":     plain(newCountBasedFrom),
+}
+
+// Options are runtime choices that are not part of the CCF paging object.
+type Options struct {
+	// AzureOffset makes Offset paging behave as Azure was observed to:
+	// no offset on the first request, events read + 1 afterwards (SPEC
+	// §4 compatibility flag). Default: offsets count from 0.
+	AzureOffset bool
 }
 
 // Types lists supported paging types (lower case, sorted).
@@ -90,8 +133,12 @@ func Types() []string {
 	return out
 }
 
-// New builds the Pager for properties.paging (nil = no paging).
-func New(p *resource.Paging) (Pager, error) {
+// New builds the Pager for properties.paging (nil = no paging) with default
+// Options.
+func New(p *resource.Paging) (Pager, error) { return NewWithOptions(p, Options{}) }
+
+// NewWithOptions builds the Pager for properties.paging with opt.
+func NewWithOptions(p *resource.Paging, opt Options) (Pager, error) {
 	if p == nil || strings.TrimSpace(p.PagingType) == "" {
 		return NewNone(NoneConfig{})
 	}
@@ -99,7 +146,7 @@ func New(p *resource.Paging) (Pager, error) {
 	if !ok {
 		return nil, fmt.Errorf("paging.pagingType: unsupported paging type %q", p.PagingType)
 	}
-	return c(p)
+	return c(p, opt)
 }
 
 // ErrLoop marks a loop-guard stop.
