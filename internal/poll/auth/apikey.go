@@ -73,7 +73,7 @@ func NewAPIKey(c APIKeyConfig) (*APIKey, error) {
 	return &APIKey{header: header, value: value, c: c}, nil
 }
 
-func newAPIKeyFrom(a resource.Auth, _ *http.Client) (Authenticator, error) {
+func newAPIKeyFrom(a resource.Auth, _ Options) (Authenticator, error) {
 	return NewAPIKey(APIKeyConfig{APIKey: a.APIKey, Name: a.APIKeyName, Identifier: a.APIKeyIdentifier, InPostPayload: a.IsAPIKeyInPostPayload})
 }
 

@@ -119,7 +119,7 @@ func TestErrors(t *testing.T) {
 }
 
 func TestTypes(t *testing.T) {
-	if got := Types(); !reflect.DeepEqual(got, []string{"apikey", "basic", "none"}) {
+	if got := Types(); !reflect.DeepEqual(got, []string{"alicloudslsv1", "apikey", "basic", "ciscoduo", "jwttoken", "none", "oauth2", "session"}) {
 		t.Fatalf("Types = %v", got)
 	}
 }

@@ -34,7 +34,7 @@ func NewBasic(c BasicConfig) (*Basic, error) {
 	return &Basic{c: c}, nil
 }
 
-func newBasicFrom(a resource.Auth, _ *http.Client) (Authenticator, error) {
+func newBasicFrom(a resource.Auth, _ Options) (Authenticator, error) {
 	return NewBasic(BasicConfig{UserName: a.UserName, Password: a.Password})
 }
 

@@ -18,7 +18,7 @@ type None struct{}
 // NewNone returns the no-op authenticator.
 func NewNone(NoneConfig) (*None, error) { return &None{}, nil }
 
-func newNoneFrom(resource.Auth, *http.Client) (Authenticator, error) { return NewNone(NoneConfig{}) }
+func newNoneFrom(resource.Auth, Options) (Authenticator, error) { return NewNone(NoneConfig{}) }
 
 // Apply does nothing.
 func (*None) Apply(*http.Request) error { return nil }
