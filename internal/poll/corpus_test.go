@@ -135,7 +135,7 @@ func TestCorpusRequestsBuild(t *testing.T) {
 			continue
 		}
 		start := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
-		hr, err := r.buildRequest(start, start.Add(r.window), paging.Request{})
+		hr, err := r.ep.buildRequest(start, start.Add(r.window), paging.Request{}, nil)
 		if err != nil {
 			t.Errorf("%s: building request: %v", files[i], err)
 			continue

@@ -11,7 +11,12 @@ import (
 	"strings"
 	"time"
 
+	"github.com/codeless/codeless/internal/httpx"
+	"github.com/codeless/codeless/internal/poll/auth"
+	"github.com/codeless/codeless/internal/poll/decode"
 	"github.com/codeless/codeless/internal/poll/paging"
+	"github.com/codeless/codeless/internal/resource"
+	"github.com/codeless/codeless/internal/timefmt"
 )
 
 // Request variables (reference/ccf-format.md §2.4.1).
@@ -22,9 +27,29 @@ const (
 	varKey     = "{_APIKey}"
 )
 
-// windowVars renders the window bounds with queryTimeFormat.
-func (r *Runner) windowVars(start, end time.Time) *strings.Replacer {
-	return strings.NewReplacer(varStart, r.tf.Format(start), varEnd, r.tf.Format(end))
+// endpoint is what one step (the root or a nested step) needs to send its
+// requests: the request config, method, time format, auth, pager, decoder
+// and HTTP client.
+type endpoint struct {
+	path     string // JSON path of the step ("properties" or "properties.stepCollectorConfigs.x")
+	req      *resource.Request
+	method   string
+	tf       *timefmt.Format
+	auth     auth.Authenticator
+	tmplVars map[string]string
+	pager    paging.Pager
+	dec      *decode.Decoder
+	client   *httpx.Client
+}
+
+// windowVars renders the window bounds with queryTimeFormat; step
+// placeholders ($name$) are replaced too.
+func (f *endpoint) windowVars(start, end time.Time, steps map[string]string) *strings.Replacer {
+	pairs := []string{varStart, f.tf.Format(start), varEnd, f.tf.Format(end)}
+	for _, k := range sortedStrKeys(steps) {
+		pairs = append(pairs, "$"+k+"$", steps[k])
+	}
+	return strings.NewReplacer(pairs...)
 }
 
 // paramString renders a queryParameters value (any JSON type).
@@ -134,18 +159,19 @@ func jsonBody(s string) (any, error) {
 	return v, nil
 }
 
-// buildRequest builds the HTTP request for one page of the window.
-func (r *Runner) buildRequest(start, end time.Time, pr paging.Request) (*http.Request, error) {
-	req := &r.cfg.Conn.Properties.Request
-	rep := r.windowVars(start, end)
+// buildRequest builds the HTTP request for one page of the window; steps
+// are the $name$ placeholder values of a nested step (nil at the root).
+func (f *endpoint) buildRequest(start, end time.Time, pr paging.Request, steps map[string]string) (*http.Request, error) {
+	req := f.req
+	rep := f.windowVars(start, end, steps)
 
-	base, err := url.Parse(req.APIEndpoint)
+	base, err := url.Parse(rep.Replace(req.APIEndpoint))
 	if err != nil {
 		return nil, fmt.Errorf("parsing request.apiEndpoint: %w", err)
 	}
 	u := *base
 	q := u.Query()
-	postJSONParams := r.method != http.MethodGet && req.IsPostPayloadJSON && req.QueryParametersTemplate == ""
+	postJSONParams := f.method != http.MethodGet && req.IsPostPayloadJSON && req.QueryParametersTemplate == ""
 	var bodyObj map[string]any
 	if postJSONParams {
 		bodyObj = map[string]any{}
@@ -158,7 +184,7 @@ func (r *Runner) buildRequest(start, end time.Time, pr paging.Request) (*http.Re
 		}
 		q.Set(k, rep.Replace(paramString(v)))
 	}
-	s, e := r.tf.Format(start), r.tf.Format(end)
+	s, e := f.tf.Format(start), f.tf.Format(end)
 	if req.StartTimeAttributeName != "" {
 		q.Set(req.StartTimeAttributeName, s)
 	}
@@ -186,10 +212,10 @@ func (r *Runner) buildRequest(start, end time.Time, pr paging.Request) (*http.Re
 	// Body.
 	var body []byte
 	contentType := ""
-	if req.QueryParametersTemplate != "" && r.method != http.MethodGet {
+	if req.QueryParametersTemplate != "" && f.method != http.MethodGet {
 		text := rep.Replace(req.QueryParametersTemplate)
-		if len(r.tmplVars) > 0 {
-			text = strings.NewReplacer(varKeyName, r.tmplVars["_APIKeyName"], varKey, r.tmplVars["_APIKey"]).Replace(text)
+		if len(f.tmplVars) > 0 {
+			text = strings.NewReplacer(varKeyName, f.tmplVars["_APIKeyName"], varKey, f.tmplVars["_APIKey"]).Replace(text)
 		}
 		if v, err := jsonBody(text); err == nil {
 			if m, ok := v.(map[string]any); ok && len(pr.Body) > 0 {
@@ -218,9 +244,9 @@ func (r *Runner) buildRequest(start, end time.Time, pr paging.Request) (*http.Re
 
 	var hr *http.Request
 	if body != nil {
-		hr, err = http.NewRequest(r.method, u.String(), bytes.NewReader(body))
+		hr, err = http.NewRequest(f.method, u.String(), bytes.NewReader(body))
 	} else {
-		hr, err = http.NewRequest(r.method, u.String(), nil)
+		hr, err = http.NewRequest(f.method, u.String(), nil)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("building request: %w", err)

@@ -3,6 +3,7 @@ package poll
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"strings"
 	"testing"
@@ -104,11 +105,11 @@ func TestBuildRequest(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			hr, err := r.buildRequest(start, end, tc.pr)
+			hr, err := r.ep.buildRequest(start, end, tc.pr, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if err := r.auth.Apply(hr); err != nil {
+			if err := r.ep.auth.Apply(hr); err != nil {
 				t.Fatal(err)
 			}
 			if hr.Method != tc.wantMethod || hr.URL.String() != tc.wantURL {
@@ -198,8 +199,54 @@ func TestNewErrors(t *testing.T) {
 		{"bad rateLimitConfig", func(c *resource.Connection) {
 			c.Properties.Request.RateLimitConfig = map[string]any{"evaluation": map[string]any{"checkMode": "Never"}}
 		}, []string{`properties.request.rateLimitConfig.evaluation.checkMode: "Never" is not OnlyWhen429`}},
-		{"nested steps", func(c *resource.Connection) { c.Properties.StepInfo = &resource.StepInfo{StepType: "Nested"} },
-			[]string{`properties.stepInfo: nested steps are not supported yet`}},
+		{"nested step missing", func(c *resource.Connection) {
+			c.Properties.StepInfo = &resource.StepInfo{StepType: "Nested", NextSteps: []resource.NextStep{{StepID: "details", StepPlaceholdersParsingKQL: "source"}}}
+			c.Properties.StepCollectorConfigs = map[string]*resource.Step{"other": {Request: resource.Request{APIEndpoint: "https://x/z"}}}
+		}, []string{`properties.stepInfo.nextSteps[0].stepId: step "details" is missing from properties.stepCollectorConfigs (have: other)`}},
+		{"nested step errors", func(c *resource.Connection) {
+			c.Properties.StepInfo = &resource.StepInfo{StepType: "Chained", NextSteps: []resource.NextStep{
+				{StepID: "a", StepPlaceholdersParsingKQL: "source | project id = parse_json(data).id"},
+				{StepID: "b", StepPlaceholdersParsingKQL: "source | summarize count()"},
+				{StepID: "c", StepPlaceholdersParsingKQL: ""},
+			}}
+			c.Properties.StepCollectorConfigs = map[string]*resource.Step{
+				"a": {Request: resource.Request{APIEndpoint: "https://x/items/$id$/$nope$", Headers: map[string]string{"X-Org": "$org$"}, HTTPMethod: "PATCH"},
+					ShouldJoinNestedData: true},
+				"b": {Request: resource.Request{APIEndpoint: "https://x/b"}, Paging: &resource.Paging{PagingType: "Scroll"}},
+				"c": {Request: resource.Request{APIEndpoint: "https://x/c"}},
+			}
+		}, []string{
+			`properties.stepInfo.stepType: "Chained" is not Nested`,
+			`properties.stepCollectorConfigs.a.request.apiEndpoint: placeholder $nope$ is produced by no stepPlaceholdersParsingKql of this step or its ancestors (available: $id$)`,
+			`properties.stepCollectorConfigs.a.request.headers.X-Org: placeholder $org$`,
+			`properties.stepCollectorConfigs.a.request.httpMethod: "PATCH" is not GET`,
+			`properties.stepCollectorConfigs.a.joinedDataStepName: required when shouldJoinNestedData is true`,
+			`properties.stepInfo.nextSteps[1].stepPlaceholdersParsingKql:`,
+			`properties.stepInfo.nextSteps[2].stepPlaceholdersParsingKql: required`,
+		}},
+		{"nested step paging", func(c *resource.Connection) {
+			c.Properties.StepInfo = &resource.StepInfo{NextSteps: []resource.NextStep{{StepID: "b", StepPlaceholdersParsingKQL: "source"}}}
+			c.Properties.StepCollectorConfigs = map[string]*resource.Step{
+				"b": {Request: resource.Request{APIEndpoint: "https://x/b"}, Paging: &resource.Paging{PagingType: "Scroll"}},
+			}
+		}, []string{`properties.stepCollectorConfigs.b.paging.pagingType: unsupported paging type "Scroll"`}},
+		{"nested steps too deep", func(c *resource.Connection) {
+			c.Properties.StepInfo = &resource.StepInfo{NextSteps: []resource.NextStep{{StepID: "s1", StepPlaceholdersParsingKQL: "source"}}}
+			c.Properties.StepCollectorConfigs = map[string]*resource.Step{}
+			for i := 1; i <= 6; i++ {
+				st := &resource.Step{Request: resource.Request{APIEndpoint: "https://x/s"}, Response: resource.Response{EventsJSONPaths: []string{"$"}}}
+				if i < 6 {
+					st.StepInfo = &resource.StepInfo{NextSteps: []resource.NextStep{{StepID: fmt.Sprintf("s%d", i+1), StepPlaceholdersParsingKQL: "source"}}}
+				}
+				c.Properties.StepCollectorConfigs[fmt.Sprintf("s%d", i)] = st
+			}
+		}, []string{`properties.stepCollectorConfigs.s5.stepInfo.nextSteps[0].stepId: step "s6" is nested 6 levels deep (at most 5)`}},
+		{"nested step cycle", func(c *resource.Connection) {
+			c.Properties.StepInfo = &resource.StepInfo{NextSteps: []resource.NextStep{{StepID: "a", StepPlaceholdersParsingKQL: "source"}}}
+			c.Properties.StepCollectorConfigs = map[string]*resource.Step{
+				"a": {Request: resource.Request{APIEndpoint: "https://x/a"}, Response: resource.Response{EventsJSONPaths: []string{"$"}}, StepInfo: &resource.StepInfo{NextSteps: []resource.NextStep{{StepID: "a", StepPlaceholdersParsingKQL: "source"}}}},
+			}
+		}, []string{`properties.stepCollectorConfigs.a.stepInfo.nextSteps[0].stepId: step "a" is its own ancestor (a → a)`}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -74,6 +74,9 @@ type Config struct {
 	RetryInterval time.Duration
 	// Backoff overrides httpx's first retry backoff (0 = 1s); tests use it.
 	Backoff time.Duration
+	// MaxParallelism bounds the nested-step requests in flight per page
+	// (default 15).
+	MaxParallelism int
 }
 
 // WindowResult is the outcome of one window (or of the part of it done by
@@ -85,6 +88,9 @@ type WindowResult struct {
 	Resumed    bool // continued from a mid-window checkpoint
 	Completed  bool // the checkpoint advanced past End
 	Err        error
+	// Warnings are problems that did not fail the window (for example a
+	// nested step whose placeholder KQL yielded no rows).
+	Warnings []string
 	// Class is the error class when Err != nil; "" when the context ended
 	// (shutdown is not a source failure).
 	Class string
@@ -92,17 +98,12 @@ type WindowResult struct {
 
 // Runner polls one connection.
 type Runner struct {
-	cfg      Config
-	log      *slog.Logger
-	client   *httpx.Client
-	auth     auth.Authenticator
-	tmplVars map[string]string
-	pager    paging.Pager
-	dec      *decode.Decoder
-	tf       *timefmt.Format
-	method   string
-	window   time.Duration
-	delay    time.Duration
+	cfg    Config
+	log    *slog.Logger
+	ep     *endpoint
+	steps  []*step // nested steps of the root (nil without stepInfo)
+	window time.Duration
+	delay  time.Duration
 
 	inflight sync.Mutex // one window in flight
 	mu       sync.Mutex // guards cp
@@ -113,18 +114,21 @@ type Runner struct {
 }
 
 // prefix puts "properties." in front of every error of a joined error.
-func prefix(err error) []error {
+func prefix(err error) []error { return prefixPath("properties", err) }
+
+// prefixPath puts path+"." in front of every error of a joined error.
+func prefixPath(path string, err error) []error {
 	if err == nil {
 		return nil
 	}
 	if j, ok := err.(interface{ Unwrap() []error }); ok {
 		var out []error
 		for _, e := range j.Unwrap() {
-			out = append(out, prefix(e)...)
+			out = append(out, prefixPath(path, e)...)
 		}
 		return out
 	}
-	return []error{fmt.Errorf("properties.%w", err)}
+	return []error{fmt.Errorf("%s.%w", path, err)}
 }
 
 // New validates cfg and builds the Runner. Errors name the JSON path.
@@ -158,19 +162,6 @@ func New(cfg Config) (*Runner, error) {
 	r := &Runner{cfg: cfg, log: cfg.Logger.With("connection", cfg.Name)}
 
 	errs := checkPlaceholders(p)
-	if strings.TrimSpace(req.APIEndpoint) == "" {
-		errs = append(errs, errors.New("properties.request.apiEndpoint: required"))
-	} else if u, err := url.Parse(req.APIEndpoint); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		errs = append(errs, fmt.Errorf("properties.request.apiEndpoint: %q is not an absolute http(s) URL", req.APIEndpoint))
-	}
-	switch m := strings.ToUpper(strings.TrimSpace(req.HTTPMethod)); m {
-	case "":
-		r.method = http.MethodGet
-	case http.MethodGet, http.MethodPost, http.MethodPut, http.MethodDelete:
-		r.method = m
-	default:
-		errs = append(errs, fmt.Errorf("properties.request.httpMethod: %q is not GET, POST, PUT or DELETE", req.HTTPMethod))
-	}
 	switch {
 	case req.QueryWindowInMin == 0:
 		r.window = DefaultQueryWindow
@@ -183,64 +174,110 @@ func New(cfg Config) (*Runner, error) {
 		errs = append(errs, fmt.Errorf("properties.request.queryWindowDelayInMin: must be >= 0, got %d", req.QueryWindowDelayInMin))
 	}
 	r.delay = time.Duration(req.QueryWindowDelayInMin) * time.Minute
-	if req.RetryCount < 0 || req.RetryCount > httpx.MaxRetryCount {
-		errs = append(errs, fmt.Errorf("properties.request.retryCount: must be between 1 and %d, got %d", httpx.MaxRetryCount, req.RetryCount))
-	}
-	if req.TimeoutInSeconds < 0 || req.TimeoutInSeconds > 180 {
-		errs = append(errs, fmt.Errorf("properties.request.timeoutInSeconds: must be between 1 and 180, got %d", req.TimeoutInSeconds))
-	}
-	if req.RateLimitQPS < 0 {
-		errs = append(errs, fmt.Errorf("properties.request.rateLimitQPS: must be >= 0, got %v", req.RateLimitQPS))
-	}
-	rlc, err := httpx.ParseRateLimitConfig(req.RateLimitConfig)
-	if err != nil {
-		errs = append(errs, prefix(fmt.Errorf("request.%w", err))...)
-	}
-	tf, err := timefmt.Compile(req.QueryTimeFormat)
-	if err != nil {
-		errs = append(errs, fmt.Errorf("properties.request.queryTimeFormat: %w", err))
-	}
-	r.tf = tf
-	if r.auth, err = auth.New(p.Auth, cfg.HTTP); err != nil {
-		errs = append(errs, prefix(err)...)
-	} else {
-		r.tmplVars = auth.TemplateVars(r.auth)
-	}
-	if r.pager, err = paging.New(p.Paging); err != nil {
-		errs = append(errs, prefix(err)...)
-	}
-	if r.dec, err = decode.New(p.Response); err != nil {
-		errs = append(errs, prefix(err)...)
-	}
+	ep, epErrs := r.newEndpoint("properties", req, &p.Auth, nil, p.Paging, p.Response)
+	errs = append(errs, epErrs...)
+	r.ep = ep
 	if p.StepInfo != nil || len(p.StepCollectorConfigs) > 0 {
-		errs = append(errs, errors.New("properties.stepInfo: nested steps are not supported yet"))
+		steps, stepErrs := r.compileSteps(p, ep)
+		errs = append(errs, stepErrs...)
+		r.steps = steps
 	}
-	if req.QueryParametersTemplate != "" && req.IsPostPayloadJSON && tf != nil && r.method != http.MethodGet {
-		text := r.windowVars(time.Unix(0, 0), time.Unix(60, 0)).Replace(req.QueryParametersTemplate)
-		text = strings.NewReplacer(varKeyName, "k", varKey, "v").Replace(text)
-		if _, err := jsonBody(text); err != nil {
-			errs = append(errs, fmt.Errorf("properties.request.queryParametersTemplate: not JSON (single quotes allowed): %w", err))
-		}
-	}
+	var err error
 	if r.cp, err = ParseCheckpoint(cfg.Checkpoint); err != nil {
 		errs = append(errs, err)
 	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, fmt.Errorf("connection %s: %w", cfg.Name, err)
 	}
-	var secrets []string
-	if r.auth != nil {
-		secrets = r.auth.Secrets()
-	}
-	r.client = httpx.New(httpx.Options{
-		HTTP: cfg.HTTP, RetryCount: req.RetryCount, Timeout: time.Duration(req.TimeoutInSeconds) * time.Second,
-		RateLimitQPS: req.RateLimitQPS, RateLimit: rlc, Secrets: secrets, Now: cfg.Now, Sleep: cfg.Sleep, Trace: cfg.Trace,
-		Logger: r.log, BaseBackoff: cfg.Backoff,
-	})
 	if cfg.RetryInterval <= 0 {
 		r.cfg.RetryInterval = min(DefaultRetryInterval, r.window)
 	}
 	return r, nil
+}
+
+// newEndpoint validates one step's request, auth, paging and response and
+// builds its endpoint. inherit is the parent's auth for nested steps
+// without their own. Errors carry the step's JSON path.
+func (r *Runner) newEndpoint(path string, req *resource.Request, a *resource.Auth, inherit *endpoint, pgCfg *resource.Paging, resp resource.Response) (*endpoint, []error) {
+	cfg := r.cfg
+	f := &endpoint{path: path, req: req}
+	var errs []error
+	errf := func(format string, args ...any) { errs = append(errs, fmt.Errorf(path+"."+format, args...)) }
+	pathErrs := func(err error) { errs = append(errs, prefixPath(path, err)...) }
+	if strings.TrimSpace(req.APIEndpoint) == "" {
+		errf("request.apiEndpoint: required")
+	} else {
+		// Step placeholders stand for one path segment or value here.
+		probe := reStep.ReplaceAllString(req.APIEndpoint, "x")
+		if u, err := url.Parse(probe); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			errf("request.apiEndpoint: %q is not an absolute http(s) URL", req.APIEndpoint)
+		}
+	}
+	switch m := strings.ToUpper(strings.TrimSpace(req.HTTPMethod)); m {
+	case "":
+		f.method = http.MethodGet
+	case http.MethodGet, http.MethodPost, http.MethodPut, http.MethodDelete:
+		f.method = m
+	default:
+		errf("request.httpMethod: %q is not GET, POST, PUT or DELETE", req.HTTPMethod)
+	}
+	if req.RetryCount < 0 || req.RetryCount > httpx.MaxRetryCount {
+		errf("request.retryCount: must be between 1 and %d, got %d", httpx.MaxRetryCount, req.RetryCount)
+	}
+	if req.TimeoutInSeconds < 0 || req.TimeoutInSeconds > 180 {
+		errf("request.timeoutInSeconds: must be between 1 and 180, got %d", req.TimeoutInSeconds)
+	}
+	if req.RateLimitQPS < 0 {
+		errf("request.rateLimitQPS: must be >= 0, got %v", req.RateLimitQPS)
+	}
+	rlc, err := httpx.ParseRateLimitConfig(req.RateLimitConfig)
+	if err != nil {
+		pathErrs(fmt.Errorf("request.%w", err))
+	}
+	tf, err := timefmt.Compile(req.QueryTimeFormat)
+	if err != nil {
+		errf("request.queryTimeFormat: %w", err)
+	}
+	f.tf = tf
+	switch {
+	case a == nil && inherit != nil:
+		f.auth, f.tmplVars = inherit.auth, inherit.tmplVars
+	case a == nil:
+		errf("auth: required")
+	default:
+		if f.auth, err = auth.New(*a, cfg.HTTP); err != nil {
+			pathErrs(err)
+		} else {
+			f.tmplVars = auth.TemplateVars(f.auth)
+		}
+	}
+	if f.pager, err = paging.New(pgCfg); err != nil {
+		pathErrs(err)
+	}
+	if f.dec, err = decode.New(resp); err != nil {
+		pathErrs(err)
+	}
+	if req.QueryParametersTemplate != "" && req.IsPostPayloadJSON && tf != nil && f.method != http.MethodGet {
+		text := f.windowVars(time.Unix(0, 0), time.Unix(60, 0), nil).Replace(req.QueryParametersTemplate)
+		text = strings.NewReplacer(varKeyName, "k", varKey, "v").Replace(text)
+		text = reStep.ReplaceAllString(text, "x")
+		if _, err := jsonBody(text); err != nil {
+			errf("request.queryParametersTemplate: not JSON (single quotes allowed): %w", err)
+		}
+	}
+	if len(errs) > 0 {
+		return nil, errs
+	}
+	var secrets []string
+	if f.auth != nil {
+		secrets = f.auth.Secrets()
+	}
+	f.client = httpx.New(httpx.Options{
+		HTTP: cfg.HTTP, RetryCount: req.RetryCount, Timeout: time.Duration(req.TimeoutInSeconds) * time.Second,
+		RateLimitQPS: req.RateLimitQPS, RateLimit: rlc, Secrets: secrets, Now: cfg.Now, Sleep: cfg.Sleep, Trace: cfg.Trace,
+		Logger: r.log, BaseBackoff: cfg.Backoff,
+	})
+	return f, nil
 }
 
 // Checkpoint returns the last committed checkpoint.
@@ -361,10 +398,10 @@ func (r *Runner) PollWindow(ctx context.Context, start, end time.Time) (res Wind
 	if c := cur.Current; c != nil && c.Start.Equal(start) && c.End.Equal(end) {
 		cursor, pages, events = c.Cursor, c.Pages, c.Events
 		res.Resumed = true
-	} else if r.pager.Persistent() {
+	} else if r.ep.pager.Persistent() {
 		cursor = cur.Persistent
 	}
-	pg, err := r.pager.Window(cursor)
+	pg, err := r.ep.pager.Window(cursor)
 	if err != nil {
 		return fail(ClassPaging, fmt.Errorf("resuming paging: %w", err))
 	}
@@ -373,30 +410,31 @@ func (r *Runner) PollWindow(ctx context.Context, start, end time.Time) (res Wind
 		if err := ctx.Err(); err != nil {
 			return fail("", fmt.Errorf("window interrupted before page %d: %w", pages+1, err))
 		}
-		preq := pg.Request()
-		hr, err := r.buildRequest(start, end, preq)
+		resp, hr, class, err := r.ep.fetch(ctx, start, end, pg.Request(), nil)
 		if err != nil {
-			return fail(ClassSource, err)
-		}
-		hr = hr.WithContext(ctx)
-		if err := r.auth.Apply(hr); err != nil {
-			return fail(ClassAuth, fmt.Errorf("applying auth: %w", err))
-		}
-		resp, err := r.client.Do(hr)
-		if err != nil {
-			class := classify(err)
 			if ctx.Err() != nil {
 				class = ""
 			}
 			return fail(class, fmt.Errorf("fetching page %d: %w", pages+1, err))
 		}
 		lastURL = hr.URL.String()
-		page, err := r.dec.Decode(resp.Body, resp.Header)
+		page, err := r.ep.dec.Decode(resp.Body, resp.Header)
 		if err != nil {
 			return fail(ClassSource, fmt.Errorf("decoding page %d: %w", pages+1, err))
 		}
+		parentEvents := len(page.Events)
+		if r.steps != nil {
+			out, class, err := r.runSteps(ctx, start, end, page.Events, &res)
+			if err != nil {
+				if ctx.Err() != nil {
+					class = ""
+				}
+				return fail(class, fmt.Errorf("nested steps of page %d: %w", pages+1, err))
+			}
+			page.Events = out
+		}
 		r.addOn(page.Events)
-		more, perr := pg.Next(paging.Page{URL: lastURL, Status: resp.Status, Header: resp.Header, Body: page.Body, Events: len(page.Events)})
+		more, perr := pg.Next(paging.Page{URL: lastURL, Status: resp.Status, Header: resp.Header, Body: page.Body, Events: parentEvents})
 		if perr == nil && more && pages+1 >= r.cfg.MaxPages {
 			perr = fmt.Errorf("%w: page cap of %d pages per window reached", paging.ErrLoop, r.cfg.MaxPages)
 		}
@@ -405,7 +443,7 @@ func (r *Runner) PollWindow(ctx context.Context, start, end time.Time) (res Wind
 		if stop {
 			e := end
 			next.Done, next.Current = &e, nil
-			if r.pager.Persistent() {
+			if r.ep.pager.Persistent() {
 				next.Persistent = pg.Cursor()
 			}
 		} else {
@@ -437,6 +475,27 @@ func (r *Runner) PollWindow(ctx context.Context, start, end time.Time) (res Wind
 			return res, nil
 		}
 	}
+}
+
+// fetch builds, authenticates and sends one request of f; class is the
+// error class on failure.
+func (f *endpoint) fetch(ctx context.Context, start, end time.Time, pr paging.Request, steps map[string]string) (*httpx.Response, *http.Request, string, error) {
+	hr, err := f.buildRequest(start, end, pr, steps)
+	if err != nil {
+		return nil, nil, ClassSource, err
+	}
+	if u := unresolved(hr.URL.String(), true); u != "" && steps != nil {
+		return nil, nil, ClassSource, fmt.Errorf("%s.request: unresolved placeholder %q in %s", f.path, u, hr.URL.Redacted())
+	}
+	hr = hr.WithContext(ctx)
+	if err := f.auth.Apply(hr); err != nil {
+		return nil, nil, ClassAuth, fmt.Errorf("applying auth: %w", err)
+	}
+	resp, err := f.client.Do(hr)
+	if err != nil {
+		return nil, hr, classify(err), err
+	}
+	return resp, hr, "", nil
 }
 
 // addOn adds addOnAttributes to every object event.
