@@ -142,6 +142,7 @@ var functions = map[string]fnSig{
 	"todynamic":  {1, 1, true, fixed(schema.Dynamic)},
 	"toobject":   {1, 1, false, fixed(schema.Dynamic)},
 	"parse_json": {1, 1, true, fixed(schema.Dynamic)},
+	"parse_xml":  {1, 1, true, fixed(schema.Dynamic)},
 	// datetime
 	"now":                              {0, 1, true, fixed(schema.DateTime)},
 	"ago":                              {1, 1, true, fixed(schema.DateTime)},

@@ -332,6 +332,16 @@ func compileCall(c *check.Call) (fn, error) {
 	if strings.HasPrefix(c.Fn, "!") || stringOps[c.Fn] {
 		return compileStringPred(c, args)
 	}
+	if c.Fn == "gettype" && c.Args[0].Type() == schema.Int {
+		// int and long share int64 at run time; the static type decides.
+		a := args[0]
+		return func(row []any, r *rt) any {
+			if a(row, r) == nil {
+				return "null"
+			}
+			return "int"
+		}, nil
+	}
 	if b, ok := builtins[c.Fn]; ok {
 		return b(c, args)
 	}
@@ -771,6 +781,7 @@ func init() {
 		"totimespan": convertBuilder(schema.TimeSpan),
 		"toguid":     convertBuilder(schema.GUID),
 		"parse_json": parseJSONBuilder,
+		"parse_xml":  unary(func(a any) any { return parseXML(strArg(a)) }),
 		"isnull":     unary(func(a any) any { return a == nil }),
 		"isnotnull":  unary(func(a any) any { return a != nil }),
 		"isempty":    unary(func(a any) any { return a == nil || a == "" }),
@@ -867,7 +878,14 @@ func init() {
 			if sub == "" {
 				return int64(0)
 			}
-			return int64(strings.Count(s, sub))
+			// Plain matches may overlap: countof("aaaa", "aa") is 3 (Kusto docs).
+			n := int64(0)
+			for i := 0; i <= len(s)-len(sub); i++ {
+				if strings.HasPrefix(s[i:], sub) {
+					n++
+				}
+			}
+			return n
 		}),
 		"indexof": nary(indexOf),
 		"base64_encodestring": unary(func(a any) any {

@@ -31,15 +31,32 @@ func inRange(t time.Time) any {
 	return t
 }
 
+// addMonths adds n months like .NET DateTime.AddMonths: the day is clamped
+// to the last day of the target month (Jan 31 + 1 month = Feb 29 in a leap
+// year), where Go's AddDate would overflow into the next month.
+func addMonths(t time.Time, n int64) time.Time {
+	if n > 12*10000 || n < -12*10000 {
+		return value.MaxTime.Add(time.Hour) // out of range: null
+	}
+	y, m, d := t.Date()
+	total := int64(y)*12 + int64(m-1) + n
+	ny, nm := int(total/12), time.Month(total%12+1)
+	if last := time.Date(ny, nm+1, 0, 0, 0, 0, 0, time.UTC).Day(); d > last {
+		d = last
+	}
+	h, mi, sec := t.Clock()
+	return time.Date(ny, nm, d, h, mi, sec, t.Nanosecond(), time.UTC)
+}
+
 // addPart adds n units of part to t (datetime_add).
 func addPart(part string, n int64, t time.Time) any {
 	switch strings.ToLower(part) {
 	case "year", "years", "yy", "yyyy":
-		return inRange(t.AddDate(int(n), 0, 0))
+		return inRange(addMonths(t, n*12))
 	case "quarter", "quarters", "q", "qq":
-		return inRange(t.AddDate(0, int(n)*3, 0))
+		return inRange(addMonths(t, n*3))
 	case "month", "months", "m", "mm":
-		return inRange(t.AddDate(0, int(n), 0))
+		return inRange(addMonths(t, n))
 	case "week", "weeks", "wk", "ww":
 		return inRange(t.AddDate(0, 0, int(n)*7))
 	case "day", "days", "d", "dd":

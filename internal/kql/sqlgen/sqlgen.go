@@ -378,9 +378,9 @@ func (g *gen) aggregate(a *check.Aggregate, in schema.Schema, noGroups bool) (st
 	case "countif":
 		return "count(*) FILTER (WHERE " + args[0] + ")", nil
 	case "sum":
-		return "coalesce(sum(" + args[0] + "), 0)", nil
+		return "CAST(coalesce(sum(" + args[0] + "), 0) AS " + SQLType(a.T) + ")", nil
 	case "sumif":
-		return "coalesce(sum(" + args[0] + ") FILTER (WHERE " + args[1] + "), 0)", nil
+		return "CAST(coalesce(sum(" + args[0] + ") FILTER (WHERE " + args[1] + "), 0) AS " + SQLType(a.T) + ")", nil
 	case "avg":
 		if a.T == schema.TimeSpan {
 			return "CAST(round(avg(" + args[0] + ")) AS BIGINT)", nil
@@ -634,6 +634,9 @@ func (g *gen) call1(c *check.Call, in schema.Schema) (string, error) {
 		if fn == "tobool" && t0 == schema.Dynamic {
 			return fromJSON(a[0], schema.Bool), nil
 		}
+		if fn == "tobool" && t0 == schema.String {
+			return "(CASE lower(trim(" + a[0] + ")) WHEN 'true' THEN true WHEN 'false' THEN false END)", nil
+		}
 		target := map[string]string{"toint": "INTEGER", "tolong": "BIGINT", "todouble": "DOUBLE", "tobool": "BOOLEAN"}[fn]
 		src := a[0]
 		if t0 == schema.Dynamic {
@@ -648,9 +651,9 @@ func (g *gen) call1(c *check.Call, in schema.Schema) (string, error) {
 		case schema.DateTime:
 			return a[0], nil
 		case schema.Dynamic:
-			return "TRY_CAST(json_extract_string(" + a[0] + ", '$') AS TIMESTAMP)", nil
+			return stringToTimestamp("json_extract_string(" + a[0] + ", '$')"), nil
 		case schema.String:
-			return "TRY_CAST(" + a[0] + " AS TIMESTAMP)", nil
+			return stringToTimestamp(a[0]), nil
 		}
 		return "CAST(NULL AS TIMESTAMP)", nil
 	case "parse_json":
@@ -664,7 +667,7 @@ func (g *gen) call1(c *check.Call, in schema.Schema) (string, error) {
 			return "CAST(to_json(" + a[0] + ") AS JSON)", nil
 		}
 		s := a[0]
-		return "(CASE WHEN json_valid(" + s + ") THEN CAST(" + s + " AS JSON) END)", nil
+		return "(CASE WHEN json_valid(" + s + ") THEN json(" + s + ") END)", nil
 	case "isnull":
 		return "(" + a[0] + " IS NULL)", nil
 	case "isnotnull":
@@ -761,14 +764,7 @@ func (g *gen) call1(c *check.Call, in schema.Schema) (string, error) {
 	case "bin":
 		return g.bin(c, a)
 	case "startofday", "startofmonth", "startofyear", "startofweek":
-		if len(a) > 1 {
-			return "", g.errf(c.Sp, "%s with an offset is not supported in queries yet", fn)
-		}
-		unit := strings.TrimPrefix(fn, "startof")
-		if unit == "week" {
-			return "CAST(date_trunc('week', " + a[0] + " + INTERVAL 1 DAY) - INTERVAL 1 DAY AS TIMESTAMP)", nil
-		}
-		return "CAST(date_trunc('" + unit + "', " + a[0] + ") AS TIMESTAMP)", nil
+		return startOf(strings.TrimPrefix(fn, "startof"), a), nil
 	case "datetime_add":
 		part, ok := constString(c.Args[0])
 		f := map[string]string{"year": "to_years", "month": "to_months", "week": "to_weeks", "day": "to_days",
@@ -787,12 +783,13 @@ func (g *gen) call1(c *check.Call, in schema.Schema) (string, error) {
 		return "abs(" + a[0] + ")", nil
 	case "round":
 		if len(a) > 1 {
-			return "round(" + a[0] + ", " + a[1] + ")", nil
+			return "round(" + a[0] + ", CAST(" + a[1] + " AS INTEGER))", nil
 		}
 		return "round(" + a[0] + ")", nil
 	case "split":
 		if len(a) > 2 {
-			return "", g.errf(c.Sp, "split with an index is not supported in queries yet")
+			item := "string_split(" + g.strTNull(ts[0], a[0]) + ", " + g.strT(ts[1], a[1]) + ")[CAST(" + a[2] + " AS BIGINT) + 1]"
+			return "(CASE WHEN " + item + " IS NULL THEN CAST('[]' AS JSON) ELSE CAST(to_json([" + item + "]) AS JSON) END)", nil
 		}
 		return "CAST(to_json(string_split(" + g.strTNull(ts[0], a[0]) + ", " + g.strT(ts[1], a[1]) + ")) AS JSON)", nil
 	case "replace_regex", "replace", "extract":
@@ -813,8 +810,13 @@ func (g *gen) call1(c *check.Call, in schema.Schema) (string, error) {
 		}
 		return "coalesce(regexp_extract(" + g.strT(ts[2], a[2]) + ", " + a[0] + ", " + value.ToString(grp.Value) + "), '')", nil
 	case "indexof":
-		if len(a) > 2 {
-			return "", g.errf(c.Sp, "indexof with start/length/occurrence is not supported in queries yet")
+		if len(a) == 3 {
+			start := "greatest(CAST(" + a[2] + " AS BIGINT), 0)"
+			p := "strpos(substring(" + g.strTNull(ts[0], a[0]) + ", " + start + " + 1), " + g.strTNull(ts[1], a[1]) + ")"
+			return "(CASE WHEN " + p + " = 0 THEN CAST(-1 AS BIGINT) ELSE CAST(" + p + " - 1 + " + start + " AS BIGINT) END)", nil
+		}
+		if len(a) > 3 {
+			return "", g.errf(c.Sp, "indexof with length/occurrence is not supported in queries yet")
 		}
 		return "CAST(strpos(" + g.strTNull(ts[0], a[0]) + ", " + g.strTNull(ts[1], a[1]) + ") - 1 AS BIGINT)", nil
 	case "hash_sha256":
@@ -822,14 +824,8 @@ func (g *gen) call1(c *check.Call, in schema.Schema) (string, error) {
 	case "base64_encodestring":
 		return "to_base64(encode(" + g.strT(ts[0], a[0]) + "))", nil
 	case "endofday", "endofmonth", "endofyear", "endofweek":
-		if len(a) > 1 {
-			return "", g.errf(c.Sp, "%s with an offset is not supported in queries yet", fn)
-		}
 		unit := strings.TrimPrefix(fn, "endof")
-		if unit == "week" {
-			return "CAST(date_trunc('week', " + a[0] + " + INTERVAL 1 DAY) + INTERVAL 6 DAY - INTERVAL 1 MICROSECOND AS TIMESTAMP)", nil
-		}
-		return "CAST(date_trunc('" + unit + "', " + a[0] + ") + INTERVAL 1 " + unit + " - INTERVAL 1 MICROSECOND AS TIMESTAMP)", nil
+		return "CAST(" + startOf(unit, a) + " + INTERVAL 1 " + unit + " - INTERVAL 1 MICROSECOND AS TIMESTAMP)", nil
 	case "dayofweek":
 		return "(CAST(dayofweek(" + a[0] + ") AS BIGINT) * 864000000000)", nil
 	case "dayofyear", "weekofyear":
@@ -865,8 +861,14 @@ func (g *gen) call1(c *check.Call, in schema.Schema) (string, error) {
 		return "CAST(json_object(" + strings.Join(a, ", ") + ") AS JSON)", nil
 	case "ceiling":
 		return "ceil(" + a[0] + ")", nil
-	case "exp", "sqrt", "log10", "log2", "sign", "isnan", "isinf":
+	case "exp", "sqrt", "log10", "log2", "isnan", "isinf", "isfinite":
 		return fn + "(" + a[0] + ")", nil
+	case "sign":
+		return "CAST(sign(" + a[0] + ") AS " + SQLType(c.T) + ")", nil
+	case "exp2":
+		return "pow(2, " + a[0] + ")", nil
+	case "exp10":
+		return "pow(10, " + a[0] + ")", nil
 	case "log":
 		return "ln(" + a[0] + ")", nil
 	case "pow":
@@ -906,6 +908,81 @@ func (g *gen) call1(c *check.Call, in schema.Schema) (string, error) {
 			return a[0], nil
 		}
 		return fromJSON(a[0], c.T), nil
+	case "base64_decodestring", "base64_decode_tostring":
+		return "coalesce(TRY(decode(from_base64(" + g.strT(ts[0], a[0]) + "))), '')", nil
+	case "extract_all":
+		re, ok := constString(c.Args[0])
+		rx, err := regexp.Compile(re)
+		if !ok || err != nil || len(a) != 2 || rx.NumSubexp() > 1 {
+			return "", g.errf(c.Sp, "extract_all needs a constant regular expression with at most one group (and no group list) in queries")
+		}
+		l := "regexp_extract_all(" + g.strT(ts[1], a[1]) + ", " + a[0] + ", " + strconv.Itoa(rx.NumSubexp()) + ")"
+		return "(CASE WHEN len(" + l + ") = 0 THEN NULL ELSE CAST(to_json(" + l + ") AS JSON) END)", nil
+	case "datetime_part":
+		part, ok := constString(c.Args[0])
+		f := map[string]string{"year": "year", "quarter": "quarter", "month": "month", "week_of_year": "weekofyear",
+			"day": "day", "dayofyear": "dayofyear", "hour": "hour", "minute": "minute", "second": "second",
+			"millisecond": "millisecond", "microsecond": "microsecond"}[strings.ToLower(part)]
+		if !ok || f == "" {
+			return "", g.errf(c.Sp, "datetime_part needs a constant part (year, quarter, month, week_of_year, day, dayofyear, hour, minute, second, millisecond, microsecond)")
+		}
+		x := "date_part('" + f + "', " + a[1] + ")"
+		switch f {
+		case "millisecond":
+			x = "(" + x + " % 1000)"
+		case "microsecond":
+			x = "(" + x + " % 1000000)"
+		}
+		return "CAST(" + x + " AS INTEGER)", nil
+	case "make_datetime":
+		parts := []string{"0", "0", "0", "0", "0", "0"}
+		for i := range a {
+			if i < 5 {
+				parts[i] = "CAST(" + a[i] + " AS BIGINT)"
+			} else {
+				parts[i] = "CAST(" + a[i] + " AS DOUBLE)"
+			}
+		}
+		return "TRY(make_timestamp(" + strings.Join(parts, ", ") + "))", nil
+	case "make_timespan":
+		units := map[int][]int64{2: {36000000000, 600000000}, 3: {36000000000, 600000000, 10000000}, 4: {864000000000, 36000000000, 600000000, 10000000}}[len(a)]
+		var sum []string
+		for i, u := range units {
+			sum = append(sum, "CAST(round(CAST("+a[i]+" AS DOUBLE) * "+strconv.FormatInt(u, 10)+") AS BIGINT)")
+		}
+		if len(sum) == 0 {
+			return "", g.errf(c.Sp, "make_timespan takes 2 to 4 arguments")
+		}
+		return "(" + strings.Join(sum, " + ") + ")", nil
+	case "totimespan":
+		switch t0 {
+		case schema.TimeSpan:
+			return a[0], nil
+		case nullableString, schema.String:
+			return stringToTicks(a[0]), nil
+		}
+		return "CAST(NULL AS BIGINT)", nil
+	case "array_concat":
+		var conds, lists []string
+		for i := range a {
+			if ts[i] != schema.Dynamic {
+				return "CAST(NULL AS JSON)", nil
+			}
+			conds = append(conds, "json_type("+a[i]+") = 'ARRAY'")
+			lists = append(lists, "CAST("+a[i]+" AS JSON[])")
+		}
+		return "(CASE WHEN " + strings.Join(conds, " AND ") + " THEN CAST(to_json(flatten([" + strings.Join(lists, ", ") + "])) AS JSON) END)", nil
+	case "gettype":
+		if t0 != schema.Dynamic {
+			name := map[schema.Type]string{schema.Long: "long", schema.Int: "int", schema.Real: "real", schema.Decimal: "decimal",
+				schema.String: "string", schema.Bool: "bool", schema.DateTime: "datetime", schema.TimeSpan: "timespan", schema.GUID: "guid"}[t0]
+			if t0 == schema.String {
+				return sqlString(name), nil
+			}
+			return "(CASE WHEN " + a[0] + " IS NULL THEN 'null' ELSE " + sqlString(name) + " END)", nil
+		}
+		return "(CASE json_type(" + a[0] + ") WHEN 'ARRAY' THEN 'array' WHEN 'OBJECT' THEN 'dictionary' WHEN 'BIGINT' THEN 'long' " +
+			"WHEN 'UBIGINT' THEN 'long' WHEN 'DOUBLE' THEN 'real' WHEN 'VARCHAR' THEN 'string' WHEN 'BOOLEAN' THEN 'bool' ELSE 'null' END)", nil
 	case "toguid":
 		return "(CASE WHEN regexp_full_match(lower(" + g.strT(ts[0], a[0]) + "), '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}') THEN lower(" + g.strT(ts[0], a[0]) + ") END)", nil
 	}
@@ -1014,8 +1091,7 @@ func (g *gen) inList(c *check.Call, in schema.Schema) (string, error) {
 	}
 	base := strings.TrimPrefix(c.Fn, "!")
 	neg := base != c.Fn
-	var items []string
-	var needles []string
+	var items, needles, extra []string
 	for _, e := range c.Args[1:] {
 		k, ok := e.(*check.Const)
 		if !ok {
@@ -1025,6 +1101,15 @@ func (g *gen) inList(c *check.Call, in schema.Schema) (string, error) {
 			}
 			if base == "has_any" || base == "has_all" {
 				return "", g.errf(c.Sp, "%s needs constant values in queries", base)
+			}
+			if e.Type() == schema.Dynamic && (base == "in" || base == "in~") {
+				// Membership in a dynamic array (or equality with a dynamic scalar).
+				lower := map[bool]string{true: "lower", false: ""}[base == "in~"]
+				lhsStr := lower + "(" + g.strTNull(c.Args[0].Type(), x) + ")"
+				elems := "list_transform(CAST(" + s + " AS JSON[]), v -> " + lower + "(json_extract_string(v, '$')))"
+				extra = append(extra, "(CASE WHEN json_type("+s+") = 'ARRAY' THEN list_contains("+elems+", "+lhsStr+") "+
+					"ELSE "+lower+"(json_extract_string("+s+", '$')) = "+lhsStr+" END)")
+				continue
 			}
 			switch lt := c.Args[0].Type(); {
 			case lt == schema.Dynamic:
@@ -1072,7 +1157,7 @@ func (g *gen) inList(c *check.Call, in schema.Schema) (string, error) {
 	var expr string
 	switch base {
 	case "in", "in~":
-		if len(items) == 0 {
+		if len(items) == 0 && len(extra) == 0 {
 			expr = "false"
 			break
 		}
@@ -1082,7 +1167,11 @@ func (g *gen) inList(c *check.Call, in schema.Schema) (string, error) {
 			}
 			lhs = "lower(" + g.strSQL(c.Args[0], x) + ")"
 		}
-		expr = lhs + " IN (" + strings.Join(items, ", ") + ")"
+		var parts []string
+		if len(items) > 0 {
+			parts = append(parts, lhs+" IN ("+strings.Join(items, ", ")+")")
+		}
+		expr = "(" + strings.Join(append(parts, extra...), " OR ") + ")"
 	default:
 		if len(needles) == 0 {
 			expr = map[bool]string{true: "true", false: "false"}[base == "has_all"]
@@ -1261,4 +1350,42 @@ func sameKind(v any, t schema.Type) bool {
 		return t == schema.TimeSpan
 	}
 	return false
+}
+
+// startOf truncates a[0] to the start of a day/week/month/year, moved by
+// the optional offset a[1] (in units). Weeks start on Sunday.
+func startOf(unit string, a []string) string {
+	var x string
+	if unit == "week" {
+		x = "(date_trunc('week', " + a[0] + " + INTERVAL 1 DAY) - INTERVAL 1 DAY)"
+	} else {
+		x = "date_trunc('" + unit + "', " + a[0] + ")"
+	}
+	if len(a) > 1 {
+		x = "(" + x + " + to_" + unit + "s(CAST(" + a[1] + " AS INTEGER)))"
+	}
+	return "CAST(" + x + " AS TIMESTAMP)"
+}
+
+// stringToTimestamp converts a string to a UTC TIMESTAMP: ISO 8601 forms
+// (TRY_CAST), with a trailing +hh:mm/-hh:mm offset converted to UTC.
+// Other forms todatetime() accepts in the evaluator (RFC 822/850, US
+// month-first dates) give null in SQL: a documented difference.
+func stringToTimestamp(s string) string {
+	const off = `'([+-])(\d\d):?(\d\d)$'`
+	local := "TRY_CAST(regexp_replace(" + s + ", " + off + ", '') AS TIMESTAMP)"
+	minutes := "(CAST(regexp_extract(" + s + ", " + off + ", 2) AS INTEGER) * 60 + CAST(regexp_extract(" + s + ", " + off + ", 3) AS INTEGER))"
+	sign := "(CASE regexp_extract(" + s + ", " + off + ", 1) WHEN '-' THEN -1 ELSE 1 END)"
+	return "(CASE WHEN regexp_matches(" + s + ", '\\d[T ]\\d.*' || " + off + ") THEN " + local + " - to_minutes(" + sign + " * " + minutes + ") ELSE TRY_CAST(" + s + " AS TIMESTAMP) END)"
+}
+
+// stringToTicks parses a KQL timespan string ([-][d.]hh:mm[:ss[.fffffff]])
+// into 100 ns ticks; anything else is null.
+func stringToTicks(s string) string {
+	const re = `'^\s*(-)?(?:(\d+)\.)?(\d+):(\d+)(?::(\d+)(?:\.(\d{1,7}))?)?\s*$'`
+	grp := func(i int) string { return "regexp_extract(" + s + ", " + re + ", " + strconv.Itoa(i) + ")" }
+	num := func(i int) string { return "coalesce(TRY_CAST(" + grp(i) + " AS BIGINT), 0)" }
+	frac := "coalesce(TRY_CAST(rpad(" + grp(6) + ", 7, '0') AS BIGINT), 0)"
+	sum := "(" + num(2) + " * 864000000000 + " + num(3) + " * 36000000000 + " + num(4) + " * 600000000 + " + num(5) + " * 10000000 + " + frac + ")"
+	return "(CASE WHEN regexp_matches(" + s + ", " + re + ") THEN (CASE " + grp(1) + " WHEN '-' THEN -1 ELSE 1 END) * " + sum + " END)"
 }
