@@ -2,17 +2,21 @@ package engine
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/codeless/codeless/internal/health"
 	"github.com/codeless/codeless/internal/httpx"
 	"github.com/codeless/codeless/internal/poll"
+	"github.com/codeless/codeless/internal/poll/auth"
 	"github.com/codeless/codeless/internal/resource"
+	"github.com/codeless/codeless/internal/store"
 )
 
 // Status is what the engine knows of one connection's polling.
@@ -137,6 +141,7 @@ func (p *pollers) runOne(ctx context.Context, conn *resource.Connection) {
 			MaxLookback: e.cfg.MaxLookback,
 			OnWindow:    func(w poll.WindowResult) { p.observe(ctx, conn, w) },
 			Trace:       p.tracer(conn.Name),
+			TokenStore:  &tokenStore{e: e},
 		})
 		if err != nil {
 			p.fail(conn.Name, "configuration", err)
@@ -256,6 +261,9 @@ func (p *pollers) health(ctx context.Context, conn *resource.Connection, w poll.
 		WorkspaceID: e.cfg.WorkspaceID, DestinationTable: conn.Properties.DCRConfig.StreamName,
 		Status: health.StatusSuccess, StartTime: w.Start, EndTime: w.End, TotalRecordCount: int64(w.Events),
 	}
+	if len(w.Warnings) > 0 {
+		ev.Description = fmt.Sprintf("%d warning(s): %s", len(w.Warnings), strings.Join(w.Warnings, "; "))
+	}
 	if w.Err != nil {
 		reason := healthReasons[w.Class]
 		if reason == "" {
@@ -343,6 +351,47 @@ func (s *sink) Commit(ctx context.Context, events []any, checkpoint []byte) erro
 	}
 	if err := s.e.pipe.Commit(ctx, out, checkpointKey(s.conn.Name), checkpoint); err != nil {
 		return fmt.Errorf("committing %d events: %w", len(events), err)
+	}
+	return nil
+}
+
+// tokenStore keeps OAuth2 token state (rotated refresh tokens included) in
+// the state store, sealed with the engine's key like other secrets; one put
+// replaces the whole record.
+type tokenStore struct{ e *Engine }
+
+func tokenKey(key string) string { return "auth/" + key }
+
+func (t *tokenStore) Load(ctx context.Context, key string) (auth.Token, bool, error) {
+	raw, err := t.e.st.GetCheckpoint(ctx, tokenKey(key))
+	if errors.Is(err, store.ErrNotFound) || (err == nil && len(raw) == 0) {
+		return auth.Token{}, false, nil
+	}
+	if err != nil {
+		return auth.Token{}, false, fmt.Errorf("loading token state: %w", err)
+	}
+	plain, err := t.e.keys.Open(string(raw))
+	if err != nil {
+		return auth.Token{}, false, fmt.Errorf("loading token state: %w", err)
+	}
+	var tok auth.Token
+	if err := json.Unmarshal(plain, &tok); err != nil {
+		return auth.Token{}, false, fmt.Errorf("loading token state: %w", err)
+	}
+	return tok, true, nil
+}
+
+func (t *tokenStore) Save(ctx context.Context, key string, tok auth.Token) error {
+	plain, err := json.Marshal(tok)
+	if err != nil {
+		return fmt.Errorf("saving token state: %w", err)
+	}
+	sealed, err := t.e.keys.Seal(plain)
+	if err != nil {
+		return fmt.Errorf("saving token state: %w", err)
+	}
+	if err := t.e.st.PutCheckpoint(ctx, tokenKey(key), []byte(sealed)); err != nil {
+		return fmt.Errorf("saving token state: %w", err)
 	}
 	return nil
 }

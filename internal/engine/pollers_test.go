@@ -13,6 +13,7 @@ import (
 	"github.com/codeless/codeless/internal/health"
 	"github.com/codeless/codeless/internal/httpx"
 	"github.com/codeless/codeless/internal/poll"
+	"github.com/codeless/codeless/internal/poll/auth"
 	"github.com/codeless/codeless/internal/resource"
 )
 
@@ -101,5 +102,35 @@ func TestPollerHealthRows(t *testing.T) {
 		if !strings.Contains(string(body), line) {
 			t.Errorf("metrics lack %q", line)
 		}
+	}
+}
+
+func TestTokenStoreSealsTokens(t *testing.T) {
+	e := newEngine(t)
+	ctx := context.Background()
+	ts := &tokenStore{e: e}
+	if _, ok, err := ts.Load(ctx, "c1"); ok || err != nil {
+		t.Fatalf("empty store: ok=%v err=%v", ok, err)
+	}
+	want := auth.Token{AccessToken: "access-secret", RefreshToken: "refresh-secret", Expiry: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
+	if err := ts.Save(ctx, "c1", want); err != nil {
+		t.Fatal(err)
+	}
+	raw, err := e.st.GetCheckpoint(ctx, "auth/c1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(raw), "secret") {
+		t.Fatalf("token stored in clear: %s", raw)
+	}
+	got, ok, err := ts.Load(ctx, "c1")
+	if err != nil || !ok || got != want {
+		t.Fatalf("got %+v ok=%v err=%v", got, ok, err)
+	}
+	if err := e.st.PutCheckpoint(ctx, "auth/c1", []byte("tampered")); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := ts.Load(ctx, "c1"); err == nil || !strings.Contains(err.Error(), "loading token state") {
+		t.Fatalf("tampered state: %v", err)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"sort"
@@ -13,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/codeless/codeless/internal/poll/paging"
 	"github.com/codeless/codeless/internal/resource"
 )
 
@@ -331,5 +333,71 @@ func TestNestedParallelismBound(t *testing.T) {
 	}
 	if len(sink.events) != 12 {
 		t.Fatalf("%d records", len(sink.events))
+	}
+}
+
+// An OAuth2 token rejected with 401 is re-minted once and the request
+// retried (auth.Invalidator).
+func TestRemintAfter401(t *testing.T) {
+	var mu sync.Mutex
+	minted := 0
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		switch r.URL.Path {
+		case "/token":
+			minted++
+			w.Header().Set("Content-Type", "application/json")
+			fmt.Fprintf(w, `{"access_token":"tok%d","token_type":"Bearer","expires_in":3600}`, minted)
+		case "/events":
+			if r.Header.Get("Authorization") != "Bearer tok2" {
+				w.WriteHeader(http.StatusUnauthorized)
+				return
+			}
+			fmt.Fprint(w, `[{"id":"a"}]`)
+		}
+	}))
+	defer srv.Close()
+	c := conn(resource.Request{APIEndpoint: srv.URL + "/events"}, resource.Auth{Type: "OAuth2", Fields: map[string]any{
+		"clientId": "id", "clientSecret": "secret", "grantType": "client_credentials", "tokenEndpoint": srv.URL + "/token"}})
+	sink := &memSink{}
+	r, err := New(Config{Conn: c, Sink: sink, Now: func() time.Time { return T0 }, HTTP: srv.Client()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.PollWindow(context.Background(), T0.Add(-5*time.Minute), T0); err != nil {
+		t.Fatal(err)
+	}
+	if minted != 2 || len(sink.events) != 1 {
+		t.Fatalf("minted %d tokens, %d events", minted, len(sink.events))
+	}
+}
+
+// Paging variables ({_Offset}) and a paging body template reach the body.
+func TestPagingVarsAndBodyTemplate(t *testing.T) {
+	c := conn(resource.Request{APIEndpoint: "https://x/search", HTTPMethod: "POST", IsPostPayloadJSON: true,
+		QueryParametersTemplate: `{'from': '{_QueryWindowStartTime}', 'offset': {_Offset}, 'page': {'size': 10}}`}, resource.Auth{})
+	r, err := New(Config{Conn: c, Sink: nopSink{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Date(2024, 1, 2, 3, 4, 0, 0, time.UTC)
+	tests := []struct {
+		pr   paging.Request
+		want string
+	}{
+		{paging.Request{Vars: map[string]string{"_Offset": "20"}, Body: map[string]any{"page": map[string]any{"cursor": "c"}}},
+			`{"from":"2024-01-02T03:04:00.0000000Z","offset":20,"page":{"cursor":"c","size":10}}`},
+		{paging.Request{BodyTemplate: `{"next": "{_QueryWindowEndTime}"}`}, `{"next":"2024-01-02T03:09:00.0000000Z"}`},
+	}
+	for _, tc := range tests {
+		hr, err := r.ep.buildRequest(start, start.Add(5*time.Minute), tc.pr, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(hr.Body)
+		if string(b) != tc.want {
+			t.Errorf("body %s, want %s", b, tc.want)
+		}
 	}
 }

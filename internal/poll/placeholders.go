@@ -13,6 +13,8 @@ var (
 	reMustache = regexp.MustCompile(`\{\{[^{}]*\}\}`)
 	reARM      = regexp.MustCompile(`^\[\[?[A-Za-z][A-Za-z0-9]*\(`)
 	reStep     = regexp.MustCompile(`\$[A-Za-z_][A-Za-z0-9_]*\$`)
+	// rePagingVar matches the paging variables of paging.Request.Vars.
+	rePagingVar = regexp.MustCompile(`\{_[A-Za-z][A-Za-z0-9]*\}`)
 )
 
 // unresolved returns the first unresolved placeholder in s ("" if none).

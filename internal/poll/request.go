@@ -45,9 +45,17 @@ type endpoint struct {
 // windowVars renders the window bounds with queryTimeFormat; step
 // placeholders ($name$) are replaced too.
 func (f *endpoint) windowVars(start, end time.Time, steps map[string]string) *strings.Replacer {
+	return f.vars(start, end, steps, nil)
+}
+
+// vars also replaces the paging variables ({_Offset}) of one request.
+func (f *endpoint) vars(start, end time.Time, steps, pagingVars map[string]string) *strings.Replacer {
 	pairs := []string{varStart, f.tf.Format(start), varEnd, f.tf.Format(end)}
 	for _, k := range sortedStrKeys(steps) {
 		pairs = append(pairs, "$"+k+"$", steps[k])
+	}
+	for _, k := range sortedStrKeys(pagingVars) {
+		pairs = append(pairs, "{"+k+"}", pagingVars[k])
 	}
 	return strings.NewReplacer(pairs...)
 }
@@ -163,7 +171,11 @@ func jsonBody(s string) (any, error) {
 // are the $name$ placeholder values of a nested step (nil at the root).
 func (f *endpoint) buildRequest(start, end time.Time, pr paging.Request, steps map[string]string) (*http.Request, error) {
 	req := f.req
-	rep := f.windowVars(start, end, steps)
+	rep := f.vars(start, end, steps, pr.Vars)
+	template := req.QueryParametersTemplate
+	if pr.BodyTemplate != "" {
+		template = pr.BodyTemplate
+	}
 
 	base, err := url.Parse(rep.Replace(req.APIEndpoint))
 	if err != nil {
@@ -171,7 +183,7 @@ func (f *endpoint) buildRequest(start, end time.Time, pr paging.Request, steps m
 	}
 	u := *base
 	q := u.Query()
-	postJSONParams := f.method != http.MethodGet && req.IsPostPayloadJSON && req.QueryParametersTemplate == ""
+	postJSONParams := f.method != http.MethodGet && req.IsPostPayloadJSON && template == ""
 	var bodyObj map[string]any
 	if postJSONParams {
 		bodyObj = map[string]any{}
@@ -212,16 +224,14 @@ func (f *endpoint) buildRequest(start, end time.Time, pr paging.Request, steps m
 	// Body.
 	var body []byte
 	contentType := ""
-	if req.QueryParametersTemplate != "" && f.method != http.MethodGet {
-		text := rep.Replace(req.QueryParametersTemplate)
+	if template != "" && f.method != http.MethodGet {
+		text := rep.Replace(template)
 		if len(f.tmplVars) > 0 {
 			text = strings.NewReplacer(varKeyName, f.tmplVars["_APIKeyName"], varKey, f.tmplVars["_APIKey"]).Replace(text)
 		}
 		if v, err := jsonBody(text); err == nil {
 			if m, ok := v.(map[string]any); ok && len(pr.Body) > 0 {
-				for k, pv := range pr.Body {
-					m[k] = pv
-				}
+				paging.MergeBody(m, pr.Body)
 			}
 			body, _ = json.Marshal(v)
 			contentType = "application/json"
@@ -235,9 +245,7 @@ func (f *endpoint) buildRequest(start, end time.Time, pr paging.Request, steps m
 		if bodyObj == nil {
 			bodyObj = map[string]any{}
 		}
-		for k, pv := range pr.Body {
-			bodyObj[k] = pv
-		}
+		paging.MergeBody(bodyObj, pr.Body)
 		body, _ = json.Marshal(bodyObj)
 		contentType = "application/json"
 	}

@@ -74,6 +74,11 @@ type Config struct {
 	RetryInterval time.Duration
 	// Backoff overrides httpx's first retry backoff (0 = 1s); tests use it.
 	Backoff time.Duration
+	// TokenStore persists OAuth2 token state (nil = in memory); the
+	// connection name is the key.
+	TokenStore auth.TokenStore
+	// AzureOffset selects Azure's observed Offset paging behaviour.
+	AzureOffset bool
 	// MaxParallelism bounds the nested-step requests in flight per page
 	// (default 15).
 	MaxParallelism int
@@ -245,13 +250,13 @@ func (r *Runner) newEndpoint(path string, req *resource.Request, a *resource.Aut
 	case a == nil:
 		errf("auth: required")
 	default:
-		if f.auth, err = auth.New(*a, cfg.HTTP); err != nil {
+		if f.auth, err = auth.NewWithOptions(*a, auth.Options{Client: cfg.HTTP, Now: cfg.Now, Store: cfg.TokenStore, StoreKey: cfg.Name}); err != nil {
 			pathErrs(err)
 		} else {
 			f.tmplVars = auth.TemplateVars(f.auth)
 		}
 	}
-	if f.pager, err = paging.New(pgCfg); err != nil {
+	if f.pager, err = paging.NewWithOptions(pgCfg, paging.Options{AzureOffset: cfg.AzureOffset}); err != nil {
 		pathErrs(err)
 	}
 	if f.dec, err = decode.New(resp); err != nil {
@@ -261,6 +266,7 @@ func (r *Runner) newEndpoint(path string, req *resource.Request, a *resource.Aut
 		text := f.windowVars(time.Unix(0, 0), time.Unix(60, 0), nil).Replace(req.QueryParametersTemplate)
 		text = strings.NewReplacer(varKeyName, "k", varKey, "v").Replace(text)
 		text = reStep.ReplaceAllString(text, "x")
+		text = rePagingVar.ReplaceAllString(text, "0") // {_Offset} and other paging variables
 		if _, err := jsonBody(text); err != nil {
 			errf("request.queryParametersTemplate: not JSON (single quotes allowed): %w", err)
 		}
@@ -492,6 +498,21 @@ func (f *endpoint) fetch(ctx context.Context, start, end time.Time, pr paging.Re
 		return nil, nil, ClassAuth, fmt.Errorf("applying auth: %w", err)
 	}
 	resp, err := f.client.Do(hr)
+	var he *httpx.Error
+	if inv, ok := f.auth.(auth.Invalidator); ok && errors.As(err, &he) && he.Status == http.StatusUnauthorized {
+		// A token-based auth re-mints once after a 401 (SPEC §4).
+		inv.Invalidate(hr)
+		hr2, berr := f.buildRequest(start, end, pr, steps)
+		if berr != nil {
+			return nil, nil, ClassSource, berr
+		}
+		hr2 = hr2.WithContext(ctx)
+		if aerr := f.auth.Apply(hr2); aerr != nil {
+			return nil, nil, ClassAuth, fmt.Errorf("applying auth after a 401: %w", aerr)
+		}
+		hr = hr2
+		resp, err = f.client.Do(hr)
+	}
 	if err != nil {
 		return nil, hr, classify(err), err
 	}
