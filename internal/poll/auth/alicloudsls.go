@@ -137,7 +137,9 @@ func SLSSignString(method string, h http.Header, path string, query url.Values) 
 		sort.Strings(keys)
 		var parts []string
 		for _, k := range keys {
-			for _, v := range query[k] {
+			vs := append([]string(nil), query[k]...)
+			sort.Strings(vs)
+			for _, v := range vs {
 				parts = append(parts, k+"="+v)
 			}
 		}

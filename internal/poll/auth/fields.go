@@ -28,6 +28,16 @@ func lookup(m map[string]any, key string) any {
 	return nil
 }
 
+// name returns key as spelled in m (for error paths), else key.
+func name(m map[string]any, key string) string {
+	for k := range m {
+		if strings.EqualFold(strings.TrimSpace(k), key) {
+			return k
+		}
+	}
+	return key
+}
+
 // has reports whether key is present in m (ignoring case).
 func has(m map[string]any, key string) bool {
 	if m == nil {
@@ -60,7 +70,7 @@ func str(m map[string]any, key string) (string, error) {
 	case int64:
 		return strconv.FormatInt(v, 10), nil
 	default:
-		return "", fmt.Errorf("auth.%s: must be a string, got %s", key, kind(v))
+		return "", fmt.Errorf("auth.%s: must be a string, got %s", name(m, key), kind(v))
 	}
 }
 
@@ -79,9 +89,9 @@ func boolean(m map[string]any, key string) (bool, error) {
 		case "false", "":
 			return false, nil
 		}
-		return false, fmt.Errorf("auth.%s: must be true or false, got %q", key, v)
+		return false, fmt.Errorf("auth.%s: must be true or false, got %q", name(m, key), v)
 	default:
-		return false, fmt.Errorf("auth.%s: must be a boolean, got %s", key, kind(v))
+		return false, fmt.Errorf("auth.%s: must be a boolean, got %s", name(m, key), kind(v))
 	}
 }
 
@@ -101,19 +111,19 @@ func integer(m map[string]any, key string) (int, bool, error) {
 	case json.Number:
 		var err error
 		if f, err = x.Float64(); err != nil {
-			return 0, false, fmt.Errorf("auth.%s: not a number: %q", key, x.String())
+			return 0, false, fmt.Errorf("auth.%s: not a number: %q", name(m, key), x.String())
 		}
 	case string:
 		n, err := strconv.Atoi(strings.TrimSpace(x))
 		if err != nil {
-			return 0, false, fmt.Errorf("auth.%s: not a whole number: %q", key, x)
+			return 0, false, fmt.Errorf("auth.%s: not a whole number: %q", name(m, key), x)
 		}
 		return n, true, nil
 	default:
-		return 0, false, fmt.Errorf("auth.%s: must be a number, got %s", key, kind(v))
+		return 0, false, fmt.Errorf("auth.%s: must be a number, got %s", name(m, key), kind(v))
 	}
 	if f != float64(int(f)) {
-		return 0, false, fmt.Errorf("auth.%s: must be a whole number, got %v", key, f)
+		return 0, false, fmt.Errorf("auth.%s: must be a whole number, got %v", name(m, key), f)
 	}
 	return int(f), true, nil
 }
@@ -126,7 +136,7 @@ func stringMap(m map[string]any, key string) (map[string]string, error) {
 	}
 	obj, ok := v.(map[string]any)
 	if !ok {
-		return nil, fmt.Errorf("auth.%s: must be an object, got %s", key, kind(v))
+		return nil, fmt.Errorf("auth.%s: must be an object, got %s", name(m, key), kind(v))
 	}
 	out := make(map[string]string, len(obj))
 	for k, e := range obj {
@@ -135,7 +145,7 @@ func stringMap(m map[string]any, key string) (map[string]string, error) {
 			if e == nil {
 				continue
 			}
-			return nil, fmt.Errorf("auth.%s.%s: must be a string, number or boolean, got %s", key, k, kind(e))
+			return nil, fmt.Errorf("auth.%s.%s: must be a string, number or boolean, got %s", name(m, key), k, kind(e))
 		}
 		out[k] = s
 	}

@@ -265,8 +265,12 @@ func (a *OAuth2) fetch(ctx context.Context, cur Token) (Token, error) {
 			return a.save(ctx, nt)
 		}
 		var te *TokenError
-		if a.c.GrantType == GrantAuthorizationCode || !errors.As(err, &te) || te.Temporary() {
+		if !errors.As(err, &te) || te.Temporary() {
 			return Token{}, err
+		}
+		if a.c.GrantType == GrantAuthorizationCode {
+			return Token{}, &TokenError{Type: "OAuth2", Status: te.Status, Code: te.Code, err: err,
+				msg: te.msg + "; the refresh token was rejected and the authorization code is spent: reconnect to supply a new code"}
 		}
 		// Refresh token rejected: client_credentials and password can
 		// start over with the original grant.
