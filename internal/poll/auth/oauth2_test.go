@@ -5,8 +5,8 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
-	"strings"
 	"runtime"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -163,9 +163,9 @@ func TestOAuth2RefreshBeforeExpiry(t *testing.T) {
 		issued  int
 	}{
 		{0, 1},
-		{8 * time.Minute, 1},               // 2 min left: still used
-		{time.Minute + 30*time.Second, 2},  // 30 s left (< 1 min margin): renewed before expiry
-		{11 * time.Minute, 3},              // expired: renewed
+		{8 * time.Minute, 1},              // 2 min left: still used
+		{time.Minute + 30*time.Second, 2}, // 30 s left (< 1 min margin): renewed before expiry
+		{11 * time.Minute, 3},             // expired: renewed
 	}
 	for i, s := range steps {
 		clk.Add(s.advance)
