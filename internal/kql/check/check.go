@@ -586,6 +586,9 @@ func (c *checker) op(b *builder, op syntax.Op) *syntax.Error {
 		var out schema.Schema
 		if o.Star {
 			for i, col := range b.cols {
+				if col.Type == schema.Dynamic {
+					return c.errf(o.Pos(), "distinct: column %q is dynamic, which cannot be compared; project it away or convert it first", col.Name)
+				}
 				cols = append(cols, &Column{Index: i, Name: col.Name, T: col.Type})
 			}
 			out = append(out, b.cols...)
@@ -594,6 +597,9 @@ func (c *checker) op(b *builder, op syntax.Op) *syntax.Error {
 				e, err := c.expr(x, b.scope())
 				if err != nil {
 					return err
+				}
+				if e.Type() == schema.Dynamic {
+					return c.errf(x.Pos(), "distinct on a dynamic value is not allowed; convert it first")
 				}
 				name, ok := derivedName(x)
 				if !ok {
@@ -673,14 +679,22 @@ func shortList(names []string) string {
 }
 
 func (c *checker) extend(b *builder, cols []*syntax.NamedExpr) *syntax.Error {
+	// Every expression of one extend sees the operator's input columns
+	// (Kusto.Language: a column defined earlier in the same extend is not
+	// in scope, and `extend N = N * 2, y = N` reads the old N).
+	for _, ne := range cols {
+		if b.needsFlush(ne.Expr) {
+			b.flush(ne.Span, "extend")
+			break
+		}
+	}
+	sc := b.scope()
+	declared := map[string]bool{}
 	for idx, ne := range cols {
 		if len(ne.Names) > 0 {
 			return c.errf(ne.Pos(), "multi-column assignment is not supported")
 		}
-		if b.needsFlush(ne.Expr) {
-			b.flush(ne.Span, "extend")
-		}
-		e, err := c.expr(ne.Expr, b.scope())
+		e, err := c.expr(ne.Expr, sc)
 		if err != nil {
 			return err
 		}
@@ -692,6 +706,10 @@ func (c *checker) extend(b *builder, cols []*syntax.NamedExpr) *syntax.Error {
 		} else {
 			name = nextColumnName(b.cols, idx)
 		}
+		if declared[name] {
+			return c.errf(ne.Pos(), "a column with the name %q is already declared in this extend", name)
+		}
+		declared[name] = true
 		b.cols = append(schema.Schema(nil), b.cols...)
 		if i := b.cols.Index(name); i >= 0 {
 			b.cols[i].Type = e.Type()
@@ -745,8 +763,8 @@ func (c *checker) project(b *builder, o *syntax.ProjectOp) *syntax.Error {
 			name = nextColumnName(cols, 0)
 		}
 		if cols.Index(name) >= 0 {
-			if ne.Name != nil {
-				return c.errf(ne.Name.Pos(), "project: column %q is assigned twice", name)
+			if _, plain := ne.Expr.(*syntax.Ident); ne.Name != nil || plain {
+				return c.errf(ne.Pos(), "project: a column with the name %q is already declared", name)
 			}
 			name = uniqueName(cols, name)
 		}
@@ -799,11 +817,23 @@ func derivedName(e syntax.Expr) (string, bool) {
 		}
 		return "", false
 	case *syntax.Call:
+		// Result-name kinds of Kusto.Language's function symbols, measured
+		// with tools/kqloracle: these take their first argument's name...
 		switch x.Fn.Name {
 		case "tostring", "toint", "tolong", "todouble", "toreal", "tobool", "toboolean", "todatetime",
-			"totimespan", "toguid", "todynamic", "todecimal", "bin", "floor":
+			"totimespan", "totime", "toguid", "todynamic", "toobject", "todecimal", "bin", "floor",
+			"abs", "ceiling", "round", "sqrt", "exp", "exp2", "exp10", "log", "log2", "log10", "pow",
+			"binary_and", "binary_or", "binary_xor", "binary_not", "binary_shift_left", "binary_shift_right",
+			"make_datetime", "make_timespan", "parse_json", "parse_xml", "split", "startofday":
 			if len(x.Args) > 0 {
 				return derivedName(x.Args[0])
+			}
+		case "strlen", "gettype":
+			// ...and these a prefix plus the first argument's name.
+			prefix := map[string]string{"strlen": "strlen_", "gettype": "type_"}[x.Fn.Name]
+			if len(x.Args) > 0 {
+				n, _ := derivedName(x.Args[0])
+				return prefix + n, true
 			}
 		}
 	}
@@ -1009,6 +1039,12 @@ func (c *checker) summarize(b *builder, o *syntax.SummarizeOp) *syntax.Error {
 		} else {
 			name = nextColumnName(out, 0)
 		}
+		if e.Type() == schema.Dynamic {
+			return c.errf(k.Expr.Pos(), "summarize by a dynamic value is not allowed; convert it with tostring() or tolong() first")
+		}
+		if k.Name != nil && out.Index(name) >= 0 {
+			return c.errf(k.Name.Pos(), "summarize: a column with the name %q is already declared", name)
+		}
 		s.Keys = append(s.Keys, e)
 		out = append(out, schema.Column{Name: uniqueName(out, name), Type: e.Type()})
 	}
@@ -1023,6 +1059,9 @@ func (c *checker) summarize(b *builder, o *syntax.SummarizeOp) *syntax.Error {
 		}
 		if a.Name != nil {
 			name = a.Name.Name
+			if out.Index(name) >= 0 {
+				return c.errf(a.Name.Pos(), "summarize: a column with the name %q is already declared", name)
+			}
 		}
 		s.Aggs = append(s.Aggs, agg)
 		out = append(out, schema.Column{Name: uniqueName(out, name), Type: agg.T})
@@ -1312,6 +1351,9 @@ func init() {
 }
 
 func (c *checker) comparable(pos syntax.Pos, op string, a, b schema.Type) *syntax.Error {
+	if (op == "<" || op == "<=" || op == ">" || op == ">=") && (a == schema.String || b == schema.String) && a != schema.Dynamic && b != schema.Dynamic {
+		return c.errf(pos, "the operator %q is not defined for strings", op)
+	}
 	switch {
 	case a == b, a == schema.Dynamic, b == schema.Dynamic:
 		return nil
@@ -1383,9 +1425,7 @@ func arithType(op string, a, b schema.Type) (schema.Type, bool) {
 		if a == schema.Real || b == schema.Real || a == schema.Decimal || b == schema.Decimal {
 			return schema.Real
 		}
-		if a == schema.Int && b == schema.Int {
-			return schema.Int
-		}
+		// int op int is long (Kusto.Language, measured with tools/kqloracle).
 		return schema.Long
 	}
 	dt, ts := schema.DateTime, schema.TimeSpan

@@ -38,7 +38,7 @@ func TestPlans(t *testing.T) {
 		{ModeTransform, `source | where eventType == "Alert" | project TimeGenerated = ts, SourceIP = srcIp`},
 		{ModeTransform, `source | project-rename TimeGenerated = ts | project-away msg | where n > 1`},
 		{ModeTransform, `source | extend p = parse_json(msg) | extend a = tostring(p.a), b = toint(p.b) | project-away p`},
-		{ModeTransform, `source | extend x = n + 1, y = x * 2 | where y > 4 | project y`},
+		{ModeTransform, `source | extend x = n + 1 | extend y = x * 2 | where y > 4 | project y`},
 		{ModeTransform, `source | extend ts = tostring(ts) | project ts, tostring(data.k), data.k, n + 1`},
 		{ModeTransform, `source | parse msg with "user=" user " id=" id:long | project user, id`},
 		{ModePlaceholder, `source | project res = parse_json(msg) | mvexpand res | project id = tostring(res['id'])`},
@@ -48,7 +48,7 @@ func TestPlans(t *testing.T) {
 		{ModeQuery, `T | distinct eventType, srcIp | render table`},
 		{ModeQuery, `print 1, x = 2, "a"`},
 		{ModeQuery, `let S = T | where n > 0; let k = 5; S | extend m = n * k`},
-		{ModeQuery, `T | project a = 1, a1 = 2 | project a, a`},
+		{ModeQuery, `T | project a = 1, a1 = 2 | project a, b = a`},
 	}
 	var out strings.Builder
 	for _, c := range queries {
@@ -88,7 +88,7 @@ func TestCheckErrors(t *testing.T) {
 		{ModeTransform, `source | parse msg with a "," b "," c "," d "," e "," f "," g "," h "," i "," j "," k`, `line 1, col 10: parse extracts 11 columns; DCR transformations allow at most 10 per parse`},
 		{ModeQuery, `T | summarize count() by n | project count`, `line 1, col 38: unknown column "count"`},
 		{ModeQuery, `T | take n`, `line 1, col 10: expected a constant row count`},
-		{ModeQuery, `T | project a = 1, a = 2`, `line 1, col 20: project: column "a" is assigned twice`},
+		{ModeQuery, `T | project a = 1, a = 2`, `line 1, col 20: project: a column with the name "a" is already declared`},
 		{ModeQuery, `T | project-rename eventType = n`, `line 1, col 20: project-rename: column "eventType" already exists`},
 		{ModeQuery, `T | where n between (1 .. "x")`, `line 1, col 11: cannot compare long with string using "between"`},
 		{ModeQuery, `T | extend d = data[ts]`, `line 1, col 21: an index must be a string or a whole number, got datetime`},

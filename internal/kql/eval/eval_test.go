@@ -119,7 +119,7 @@ func TestExpressions(t *testing.T) {
 		{`n % 4`, int64(2), schema.Long},
 		{`n / 3`, int64(-3), schema.Long},
 		{`i + 1`, int64(8), schema.Long},
-		{`i + int(1)`, int64(8), schema.Int},
+		{`i + int(1)`, int64(8), schema.Long}, // int op int is long (Kusto.Language),
 		{`n * r`, -25.0, schema.Real},
 		{`1d / 1s`, 86400.0, schema.Real},
 		{`ts + 1h`, t0.Add(time.Hour), schema.DateTime},
@@ -207,7 +207,7 @@ func TestExpressions(t *testing.T) {
 		{`binary_shift_left(1, 4)`, int64(16), schema.Long},
 		{`max_of(1, 5, 3)`, int64(5), schema.Long},
 		{`min_of(nul, 4, 2)`, int64(2), schema.Long},
-		{`int(1) + int(null)`, nil, schema.Int},
+		{`int(1) + int(null)`, nil, schema.Long},
 		{`real(null)`, nil, schema.Real},
 		{`columnifexists("s", "none")`, "North America", schema.String},
 		{`column_ifexists("nope", "none")`, "none", schema.String},
@@ -249,7 +249,7 @@ func TestOperatorsAndNaming(t *testing.T) {
 		rows   [][]any
 	}{
 		{`source | extend b = tostring(b)`, "(a:string, b:string, d:dynamic, session_id:string, session_x:string)", [][]any{{"x", "2", map[string]any{"k": "v"}, "s1", "s2"}}},
-		{`source | extend c = b * 2, e = c + 1 | project e, c`, "(e:long, c:long)", [][]any{{int64(5), int64(4)}}},
+		{`source | extend c = b * 2 | extend e = c + 1 | project e, c`, "(e:long, c:long)", [][]any{{int64(5), int64(4)}}},
 		{`source | project-away session*`, "(a:string, b:long, d:dynamic)", [][]any{{"x", int64(2), map[string]any{"k": "v"}}}},
 		{`source | project-keep a, b`, "(a:string, b:long)", [][]any{{"x", int64(2)}}},
 		{`source | project-reorder b, a | project-away d, session*`, "(b:long, a:string)", [][]any{{int64(2), "x"}}},
