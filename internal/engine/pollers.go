@@ -142,6 +142,10 @@ func (p *pollers) runOne(ctx context.Context, conn *resource.Connection) {
 			OnWindow:    func(w poll.WindowResult) { p.observe(ctx, conn, w) },
 			Trace:       p.tracer(conn.Name),
 			TokenStore:  &tokenStore{e: e},
+			// Fetch ahead and commit batches (SPEC §9 throughput); a crash
+			// re-fetches at most the uncommitted pages.
+			Prefetch:        true,
+			MinCommitEvents: poll.EngineCommitEvents,
 		})
 		if err != nil {
 			p.fail(conn.Name, "configuration", err)

@@ -28,6 +28,10 @@ const (
 	DefaultRetryInterval = time.Minute
 )
 
+// EngineCommitEvents is the MinCommitEvents the runtime uses (with
+// Prefetch): measured in BenchmarkPollToDuckDB, see docs/poller.md.
+const EngineCommitEvents = 5000
+
 // Error classes reported in WindowResult (SPEC §7 health classes).
 const (
 	ClassAuth        = "auth"
@@ -79,6 +83,14 @@ type Config struct {
 	TokenStore auth.TokenStore
 	// AzureOffset selects Azure's observed Offset paging behaviour.
 	AzureOffset bool
+	// Prefetch fetches the next page while the previous one commits (the
+	// engine turns it on). A crash may then re-fetch up to two pages that
+	// were fetched ahead; the sink still sees every event once.
+	Prefetch bool
+	// MinCommitEvents lets pages accumulate until this many events (or the
+	// window's end) before one commit; 0 commits every page. Larger
+	// batches commit faster; a crash refetches the uncommitted pages.
+	MinCommitEvents int
 	// MaxParallelism bounds the nested-step requests in flight per page
 	// (default 15).
 	MaxParallelism int
@@ -411,74 +423,164 @@ func (r *Runner) PollWindow(ctx context.Context, start, end time.Time) (res Wind
 	if err != nil {
 		return fail(ClassPaging, fmt.Errorf("resuming paging: %w", err))
 	}
-	lastURL := ""
-	for {
+
+	// The producer fetches and decodes pages; the consumer below commits.
+	// With Prefetch the producer runs ahead (up to two pages) so that the
+	// HTTP round trip and decoding of the next page overlap the commit;
+	// without it, it waits for each page to be handled (ack).
+	pctx, stopProducer := context.WithCancel(ctx)
+	items := make(chan pageItem, 1)
+	var ack chan struct{}
+	if !r.cfg.Prefetch {
+		ack = make(chan struct{}, 1)
+	}
+	var warnMu sync.Mutex
+	go func() {
+		defer close(items)
+		r.produce(pctx, start, end, pg, pages, items, ack, func(w []string) {
+			warnMu.Lock()
+			res.Warnings = append(res.Warnings, w...)
+			warnMu.Unlock()
+		})
+	}()
+	defer func() {
+		stopProducer()
+		for range items { // let the producer finish before returning
+		}
+	}()
+
+	var pending []any
+	var last pageItem // the newest page in pending
+	pendingPages := 0
+	for it := range items {
+		if it.err == nil {
+			pending = append(pending, it.events...)
+			pendingPages++
+			last = it
+		}
+		if it.err == nil && !it.stop && len(pending) < r.cfg.MinCommitEvents {
+			if ack != nil {
+				ack <- struct{}{}
+			}
+			continue
+		}
+		if pendingPages > 0 {
+			st := &last
+			next := r.Checkpoint()
+			if st.stop {
+				e := end
+				next.Done, next.Current = &e, nil
+				if r.ep.pager.Persistent() {
+					next.Persistent = st.cursor
+				}
+			} else {
+				next.Current = &WindowState{Start: start, End: end, Pages: pages + pendingPages, Events: events + len(pending), Cursor: st.cursor}
+			}
+			if err := r.cfg.Sink.Commit(ctx, pending, next.Marshal()); err != nil {
+				class := ClassDestination
+				var ec ErrorClasser
+				if errors.As(err, &ec) && ec.ErrorClass() != "" {
+					class = ec.ErrorClass()
+				}
+				return fail(class, fmt.Errorf("committing page %d: %w", pages+pendingPages, err))
+			}
+			r.mu.Lock()
+			r.cp = next
+			r.mu.Unlock()
+			pages += pendingPages
+			events += len(pending)
+			res.Pages += pendingPages
+			res.Events += len(pending)
+			pending, pendingPages = nil, 0
+		}
+		if it.err != nil {
+			if ctx.Err() != nil {
+				it.class = ""
+			}
+			return fail(it.class, it.err)
+		}
+		if it.stop {
+			res.Completed = true
+			if it.perr != nil {
+				r.log.Warn("paging stopped the window", "start", start, "end", end, "error", it.perr)
+				return fail(ClassPaging, fmt.Errorf("paging after page %d: %w", pages, it.perr))
+			}
+			r.log.Debug("window complete", "start", start, "end", end, "pages", pages, "events", events)
+			return res, nil
+		}
+		if ack != nil {
+			ack <- struct{}{}
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return fail("", fmt.Errorf("window interrupted before page %d: %w", pages+1, err))
+	}
+	return fail(ClassSource, errors.New("internal error: page producer ended early"))
+}
+
+// pageItem is one fetched page (or the error that ended fetching).
+type pageItem struct {
+	events []any
+	cursor []byte // paging cursor after this page
+	stop   bool   // last page of the window
+	perr   error  // paging error that stopped the window after this page
+	err    error  // fetching, decoding or nested steps failed
+	class  string
+}
+
+// produce fetches pages from page done+1 on and sends them to items; it
+// stops after the last page, on an error or when ctx ends.
+func (r *Runner) produce(ctx context.Context, start, end time.Time, pg paging.Paginator, done int, items chan<- pageItem, ack <-chan struct{}, warn func([]string)) {
+	send := func(it pageItem) bool {
+		select {
+		case items <- it:
+		case <-ctx.Done():
+			return false
+		}
+		if ack == nil || it.stop || it.err != nil {
+			return true
+		}
+		select {
+		case <-ack:
+			return true
+		case <-ctx.Done():
+			return false
+		}
+	}
+	for n := done + 1; ; n++ {
 		if err := ctx.Err(); err != nil {
-			return fail("", fmt.Errorf("window interrupted before page %d: %w", pages+1, err))
+			send(pageItem{err: fmt.Errorf("window interrupted before page %d: %w", n, err)})
+			return
 		}
 		resp, hr, class, err := r.ep.fetch(ctx, start, end, pg.Request(), nil)
 		if err != nil {
-			if ctx.Err() != nil {
-				class = ""
-			}
-			return fail(class, fmt.Errorf("fetching page %d: %w", pages+1, err))
+			send(pageItem{class: class, err: fmt.Errorf("fetching page %d: %w", n, err)})
+			return
 		}
-		lastURL = hr.URL.String()
 		page, err := r.ep.dec.Decode(resp.Body, resp.Header)
 		if err != nil {
-			return fail(ClassSource, fmt.Errorf("decoding page %d: %w", pages+1, err))
+			send(pageItem{class: ClassSource, err: fmt.Errorf("decoding page %d: %w", n, err)})
+			return
 		}
 		parentEvents := len(page.Events)
 		if r.steps != nil {
-			out, class, err := r.runSteps(ctx, start, end, page.Events, &res)
+			var wr WindowResult
+			out, class, err := r.runSteps(ctx, start, end, page.Events, &wr)
+			warn(wr.Warnings)
 			if err != nil {
-				if ctx.Err() != nil {
-					class = ""
-				}
-				return fail(class, fmt.Errorf("nested steps of page %d: %w", pages+1, err))
+				send(pageItem{class: class, err: fmt.Errorf("nested steps of page %d: %w", n, err)})
+				return
 			}
 			page.Events = out
 		}
 		r.addOn(page.Events)
-		more, perr := pg.Next(paging.Page{URL: lastURL, Status: resp.Status, Header: resp.Header, Body: page.Body, Events: parentEvents})
-		if perr == nil && more && pages+1 >= r.cfg.MaxPages {
+		more, perr := pg.Next(paging.Page{URL: hr.URL.String(), Status: resp.Status, Header: resp.Header, Body: page.Body, Events: parentEvents})
+		if perr == nil && more && n >= r.cfg.MaxPages {
 			perr = fmt.Errorf("%w: page cap of %d pages per window reached", paging.ErrLoop, r.cfg.MaxPages)
 		}
-		stop := perr != nil || !more
-		next := r.Checkpoint()
-		if stop {
-			e := end
-			next.Done, next.Current = &e, nil
-			if r.ep.pager.Persistent() {
-				next.Persistent = pg.Cursor()
-			}
-		} else {
-			next.Current = &WindowState{Start: start, End: end, Pages: pages + 1, Events: events + len(page.Events), Cursor: pg.Cursor()}
-		}
-		cpBytes := next.Marshal()
-		if err := r.cfg.Sink.Commit(ctx, page.Events, cpBytes); err != nil {
-			class := ClassDestination
-			var ec ErrorClasser
-			if errors.As(err, &ec) && ec.ErrorClass() != "" {
-				class = ec.ErrorClass()
-			}
-			return fail(class, fmt.Errorf("committing page %d: %w", pages+1, err))
-		}
-		r.mu.Lock()
-		r.cp = next
-		r.mu.Unlock()
-		pages++
-		events += len(page.Events)
-		res.Pages++
-		res.Events += len(page.Events)
-		if stop {
-			res.Completed = true
-			if perr != nil {
-				r.log.Warn("paging stopped the window", "start", start, "end", end, "error", perr)
-				return fail(ClassPaging, fmt.Errorf("paging after page %d: %w", pages, perr))
-			}
-			r.log.Debug("window complete", "start", start, "end", end, "pages", pages, "events", events)
-			return res, nil
+		it := pageItem{events: page.Events, cursor: pg.Cursor(), stop: perr != nil || !more, perr: perr}
+		if !send(it) || it.stop {
+			return
 		}
 	}
 }
