@@ -116,6 +116,9 @@ type OAuth2 struct {
 	cache    *tokenCache
 
 	loaded bool // Options.Store read (guarded by cache.sem)
+	// unsaved is a state obtained but not yet persisted (guarded by
+	// cache.sem): it is saved before anything else is tried.
+	unsaved *Token
 }
 
 // NewOAuth2 validates c and returns the authenticator; it does no I/O.
@@ -252,6 +255,18 @@ func (a *OAuth2) fetch(ctx context.Context, cur Token) (Token, error) {
 			}
 		}
 	}
+	if a.unsaved != nil {
+		// The endpoint may already have rotated the refresh token: keep
+		// the state we could not persist and persist it first.
+		t := *a.unsaved
+		if _, err := a.save(ctx, t); err != nil {
+			return Token{}, err
+		}
+		cur = t
+		if fresh(t, a.o.Now()) {
+			return t, nil
+		}
+	}
 	// A new authorization code supplied at connect time replaces the old
 	// state: its refresh token belongs to the previous consent.
 	sameCode := a.c.GrantType != GrantAuthorizationCode || cur.CodeHash == a.codeHash
@@ -303,9 +318,12 @@ func (a *OAuth2) save(ctx context.Context, t Token) (Token, error) {
 	if err := a.o.Store.Save(ctx, a.o.StoreKey, t); err != nil {
 		// The endpoint may already have revoked the previous refresh
 		// token: using a token we could not persist would lose the
-		// connection at the next restart, so fail the window instead.
+		// connection at the next restart, so fail the window instead and
+		// keep the state in memory to persist at the next attempt.
+		a.unsaved = &t
 		return Token{}, fmt.Errorf("auth.oauth2: saving the new token: %w", err)
 	}
+	a.unsaved = nil
 	return t, nil
 }
 

@@ -386,10 +386,80 @@ func TestOAuth2PasswordGrant(t *testing.T) {
 	}
 }
 
-type failingStore struct{ auth.MemoryTokenStore }
+// failingStore fails every Save while broken is set.
+type failingStore struct {
+	*auth.MemoryTokenStore
+	broken atomic.Bool
+}
 
-func (*failingStore) Save(context.Context, string, auth.Token) error {
-	return errors.New("disk full")
+func (f *failingStore) Save(ctx context.Context, k string, t auth.Token) error {
+	if f.broken.Load() {
+		return errors.New("disk full")
+	}
+	return f.MemoryTokenStore.Save(ctx, k, t)
+}
+
+func TestOAuth2UnsavedTokenIsPersistedFirst(t *testing.T) {
+	e := newOAuthEnv(t, mockapi.OAuth2Config{ClientID: "cid", ClientSecret: "cs", RefreshTokens: true}, "Bearer")
+	store := &failingStore{MemoryTokenStore: auth.NewMemoryTokenStore()}
+	store.broken.Store(true)
+	a, _ := auth.NewWithOptions(oauthAuth(map[string]any{"ClientId": "cid", "ClientSecret": "cs", "GrantType": "client_credentials", "TokenEndpoint": e.srv.URL + "/token"}),
+		auth.Options{Store: store, StoreKey: "k"})
+	req, _ := http.NewRequest("GET", e.srv.URL+"/events", nil)
+	if err := a.Apply(req); err == nil || !strings.Contains(err.Error(), "disk full") {
+		t.Fatalf("err = %v", err)
+	}
+	if req.Header.Get("Authorization") != "" {
+		t.Fatal("an unpersisted token was used")
+	}
+	store.broken.Store(false)
+	if st, _ := get(t, a, e.srv.URL); st != 200 {
+		t.Fatal(st)
+	}
+	if e.tokens.Issued() != 1 {
+		t.Fatalf("issued %d: the unsaved token should have been persisted and used, not replaced", e.tokens.Issued())
+	}
+	if saved, ok, _ := store.Load(context.Background(), "k"); !ok || saved.RefreshToken != "rt-1" {
+		t.Fatalf("store %+v", saved)
+	}
+}
+
+// Callers waiting for a fetch that fails get its error; the token endpoint
+// sees one request, not one per caller.
+func TestOAuth2ConcurrentFailureIsOneRequest(t *testing.T) {
+	const n = 16
+	var started, requests atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		requests.Add(1)
+		for started.Load() < n {
+			runtime.Gosched()
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(401)
+		w.Write([]byte(`{"error":"invalid_client"}`))
+	}))
+	defer srv.Close()
+	a, _ := auth.New(oauthAuth(map[string]any{"ClientId": "cid", "ClientSecret": "cs", "GrantType": "client_credentials", "TokenEndpoint": srv.URL}), nil)
+	var wg sync.WaitGroup
+	var failed atomic.Int32
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			req, _ := http.NewRequest("GET", "http://x/", nil)
+			started.Add(1)
+			if err := a.Apply(req); err != nil && strings.Contains(err.Error(), "invalid_client") {
+				failed.Add(1)
+			}
+		}()
+	}
+	wg.Wait()
+	if failed.Load() != n {
+		t.Fatalf("%d of %d callers got the error", failed.Load(), n)
+	}
+	if got := requests.Load(); got >= n/2 { // without sharing it is n; late starters may add one
+		t.Fatalf("%d token requests for %d concurrent callers", got, n)
+	}
 }
 
 func TestOAuth2TokenErrors(t *testing.T) {
@@ -412,7 +482,11 @@ func TestOAuth2TokenErrors(t *testing.T) {
 	}
 	// A token that cannot be persisted is not used.
 	c, _ := auth.NewWithOptions(oauthAuth(map[string]any{"ClientId": "cid", "ClientSecret": "right-secret", "GrantType": "client_credentials", "TokenEndpoint": e.srv.URL + "/token"}),
-		auth.Options{Store: &failingStore{}})
+		auth.Options{Store: func() *failingStore {
+			f := &failingStore{MemoryTokenStore: auth.NewMemoryTokenStore()}
+			f.broken.Store(true)
+			return f
+		}()})
 	if err := c.Apply(req); err == nil || !strings.Contains(err.Error(), "disk full") {
 		t.Fatalf("err = %v", err)
 	}

@@ -106,6 +106,10 @@ type tokenCache struct {
 	mu    sync.Mutex
 	tok   Token
 	valid bool
+	// gen counts finished fetches; lastErr is the error of the last one
+	// (nil after a success), shared with the callers that waited for it.
+	gen     uint64
+	lastErr error
 }
 
 func newTokenCache(now func() time.Time, fetch func(ctx context.Context, cur Token) (Token, error)) *tokenCache {
@@ -141,6 +145,9 @@ func (c *tokenCache) get(ctx context.Context) (Token, error) {
 	if t, ok := c.current(); ok {
 		return t, nil
 	}
+	c.mu.Lock()
+	gen := c.gen
+	c.mu.Unlock()
 	select {
 	case c.sem <- struct{}{}:
 	case <-ctx.Done():
@@ -152,17 +159,28 @@ func (c *tokenCache) get(ctx context.Context) (Token, error) {
 	}
 	c.mu.Lock()
 	cur := c.tok
+	if c.gen != gen && c.lastErr != nil {
+		// The fetch we waited for failed: report its error instead of
+		// hammering the token endpoint once per waiting caller.
+		err := c.lastErr
+		c.mu.Unlock()
+		return Token{}, err
+	}
 	c.mu.Unlock()
 	nt, err := c.fetch(ctx, cur)
+	if err == nil && nt.AccessToken == "" {
+		err = errors.New("auth: token endpoint returned an empty token")
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if ctx.Err() == nil { // a caller's cancellation is not the source's fault
+		c.gen++
+		c.lastErr = err
+	}
 	if err != nil {
 		return Token{}, err
 	}
-	if nt.AccessToken == "" {
-		return Token{}, errors.New("auth: token endpoint returned an empty token")
-	}
-	c.mu.Lock()
 	c.tok, c.valid = nt, true
-	c.mu.Unlock()
 	return nt, nil
 }
 
