@@ -2,57 +2,112 @@
 // and eventsJsonPaths selection (SPEC §4 "Responses", reference/ccf-format.md
 // §2.5).
 //
-// Implemented: JSON (format "" or "json"), gzip (Content-Encoding: gzip or
-// response.isGzipCompressed; detected by magic bytes so an already
-// decompressed body passes through), successStatusJsonPath/Value. Each value
-// an eventsJsonPaths entry selects that is an array contributes its elements;
-// any other non-null value is one event. Numbers follow the schema package's
-// dynamic conventions (int64 when integral and in range, else float64).
-// Parsing uses fastjson (1.3-2x encoding/json into maps on the shared build
-// machine, see
+// Formats: JSON ("" or "json"), JSON lines ("jsonlines": one document per
+// line), CSV ("csv": RFC 4180 with csvDelimiter, csvEscape as the quote
+// character, hasCsvHeader, hasCsvBoundary) and XML ("xml": Json.NET's
+// SerializeXmlNode mapping). Compression: gzip (Content-Encoding or
+// isGzipCompressed/compressionAlgo gzip; detected by magic bytes so a body the
+// HTTP client already decompressed passes through), deflate (zlib or raw) and
+// multi-gzip (concatenated members, each a separate JSON document).
+// successStatusJsonPath/Value is checked on every document (a value without a
+// path checks nothing: Cyfirma sets only the value). Each value an
+// eventsJsonPaths entry selects that is an array contributes its elements;
+// any other non-null value is one event. convertChildPropertiesToArray turns
+// each selected object into the list of its members' values (arrays
+// flattened), members in sorted key order.
+//
+// Numbers follow the schema package's dynamic conventions (int64 when
+// integral and in range, else float64); CSV and XML values stay strings.
+// JSON parsing uses fastjson (1.3-2x encoding/json into maps, see
 // BenchmarkDecode vs BenchmarkParseStd) and falls back to encoding/json only
-// to produce a positioned error for invalid input.
-// Not yet: CSV, XML, jsonlines, deflate/multi-gzip, convertChildPropertiesToArray,
-// streaming of large bodies (the body is parsed in memory).
+// to produce a positioned error. Large or compressed JSON bodies are
+// streamed (stream.go): the decompressed text is never held whole and
+// fastjson sees one array element at a time; CSV and JSON lines always
+// stream. Errors wrap ErrDecompress, ErrSyntax or ErrSuccessStatus.
+//
+// We write our own CSV reader (encoding/csv has no configurable quote
+// character) and XML mapping (no Go library follows Json.NET's, which CCF
+// paths such as "URL.#cdata-section" depend on).
 package decode
 
 import (
 	"bytes"
-	"compress/gzip"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"sort"
 	"strings"
 
 	"github.com/codeless/codeless/internal/jsonpath"
 	"github.com/codeless/codeless/internal/resource"
 )
 
+// Named errors (health and lint classify with errors.Is).
+var (
+	// ErrDecompress: the body does not decompress as declared.
+	ErrDecompress = errors.New("response content encoding")
+	// ErrSyntax: the body is not valid in the configured format.
+	ErrSyntax = errors.New("response body syntax")
+	// ErrSuccessStatus: successStatusJsonPath did not hold
+	// successStatusValue.
+	ErrSuccessStatus = errors.New("response success status")
+)
+
+// Format is a response format.
+type Format string
+
+// Formats.
+const (
+	FormatJSON      Format = "json"
+	FormatJSONLines Format = "jsonlines"
+	FormatCSV       Format = "csv"
+	FormatXML       Format = "xml"
+)
+
 // Decoder decodes responses of one connection.
 type Decoder struct {
+	format       Format
 	paths        []*jsonpath.Path
-	gzip         bool
+	compression  string // "", "gzip", "deflate", "multi-gzip"
 	successPath  *jsonpath.Path
 	successValue string
+	children     bool
+	csv          csvOptions
 }
 
 // New validates the response config. Errors name the JSON path.
 func New(r resource.Response) (*Decoder, error) {
 	var errs []error
-	switch strings.ToLower(strings.TrimSpace(r.Format)) {
+	d := &Decoder{successValue: r.SuccessStatusValue, children: r.ConvertChildPropertiesToArray}
+	switch f := strings.ToLower(strings.TrimSpace(r.Format)); f {
 	case "", "json":
+		d.format = FormatJSON
+	case "jsonlines", "jsonl", "ndjson":
+		d.format = FormatJSONLines
+	case "csv":
+		d.format = FormatCSV
+	case "xml":
+		d.format = FormatXML
 	default:
-		errs = append(errs, fmt.Errorf("response.format: %q is not supported yet (json only)", r.Format))
+		errs = append(errs, fmt.Errorf("response.format: %q is not supported (json, jsonlines, csv, xml)", r.Format))
 	}
-	if r.CompressionAlgo != "" && !strings.EqualFold(r.CompressionAlgo, "gzip") {
-		errs = append(errs, fmt.Errorf("response.compressionAlgo: %q is not supported yet", r.CompressionAlgo))
+	switch a := strings.ToLower(strings.TrimSpace(r.CompressionAlgo)); a {
+	case "":
+		if r.IsGzipCompressed {
+			d.compression = "gzip"
+		}
+	case "gzip", "deflate", "multi-gzip":
+		d.compression = a
+	default:
+		errs = append(errs, fmt.Errorf("response.compressionAlgo: %q is not supported (gzip, deflate, multi-gzip)", r.CompressionAlgo))
 	}
-	if r.ConvertChildPropertiesToArray {
-		errs = append(errs, errors.New("response.convertChildPropertiesToArray: not supported yet"))
+	if c, err := newCSVOptions(r); err != nil {
+		errs = append(errs, err)
+	} else {
+		d.csv = c
 	}
-	d := &Decoder{gzip: r.IsGzipCompressed || strings.EqualFold(r.CompressionAlgo, "gzip"), successValue: r.SuccessStatusValue}
 	if len(r.EventsJSONPaths) == 0 {
 		errs = append(errs, errors.New("response.eventsJsonPaths: required (at least one path)"))
 	}
@@ -77,75 +132,199 @@ func New(r resource.Response) (*Decoder, error) {
 	return d, nil
 }
 
+// Format returns the configured format.
+func (d *Decoder) Format() Format { return d.format }
+
 // Page is a decoded response.
 type Page struct {
-	Body   any   // the parsed document (nil for an empty body)
+	// Body is the parsed document (nil for an empty body). JSON lines and
+	// multi-gzip bodies with several documents give a []any of them; CSV
+	// gives the []any of row objects; XML the Json.NET-style object.
+	Body   any
 	Events []any // selected events, in order
 }
 
-// Decode decompresses and parses body and selects the events.
+// Decode decompresses and parses body and selects the events. header is the
+// response header (Content-Encoding, Content-Type for CSV boundaries).
 func (d *Decoder) Decode(body []byte, header http.Header) (*Page, error) {
-	if d.gzip || strings.Contains(strings.ToLower(header.Get("Content-Encoding")), "gzip") {
-		b, err := Gunzip(body)
-		if err != nil {
-			return nil, err
-		}
-		body = b
+	if header == nil {
+		header = http.Header{}
 	}
-	if len(bytes.TrimSpace(body)) == 0 {
-		return &Page{}, nil
-	}
-	doc, err := ParseJSON(body)
+	docs, err := d.parse(body, header)
 	if err != nil {
 		return nil, err
 	}
-	if d.successPath != nil {
-		v, ok := d.successPath.First(doc)
-		if !ok || fmt.Sprint(v) != d.successValue {
-			return nil, fmt.Errorf("response.successStatusJsonPath %s: got %s, want %q", d.successPath, describe(v, ok), d.successValue)
+	p := &Page{}
+	switch {
+	case len(docs) == 1:
+		p.Body = docs[0]
+	case len(docs) > 1 || d.format == FormatJSONLines:
+		p.Body = docs
+	}
+	for _, doc := range docs {
+		if err := d.checkSuccess(doc); err != nil {
+			return nil, err
+		}
+		p.Events = d.selectEvents(doc, p.Events)
+	}
+	return p, nil
+}
+
+// parse returns the documents of a body.
+func (d *Decoder) parse(body []byte, header http.Header) ([]any, error) {
+	enc, err := d.encoding(body, header)
+	if err != nil {
+		return nil, err
+	}
+	if enc == "multi-gzip" && d.format == FormatJSON {
+		return gzipMembers(body)
+	}
+	switch d.format {
+	case FormatCSV:
+		r, err := open(body, enc)
+		if err != nil {
+			return nil, err
+		}
+		rows, err := d.csv.parse(r, header)
+		if err != nil {
+			return nil, err
+		}
+		if rows == nil {
+			return nil, nil
+		}
+		return []any{rows}, nil
+	case FormatJSONLines:
+		r, err := open(body, enc)
+		if err != nil {
+			return nil, err
+		}
+		return parseLines(r)
+	case FormatXML:
+		b, err := readAll(body, enc)
+		if err != nil {
+			return nil, err
+		}
+		if len(bytes.TrimSpace(b)) == 0 {
+			return nil, nil
+		}
+		doc, err := ParseXML(b)
+		if err != nil {
+			return nil, err
+		}
+		return []any{doc}, nil
+	}
+	// JSON: small plain bodies in one fastjson pass; large or compressed
+	// ones streamed.
+	if enc == "" && len(body) < streamThreshold {
+		if len(bytes.TrimSpace(body)) == 0 {
+			return nil, nil
+		}
+		doc, err := ParseJSON(body)
+		if err != nil {
+			return nil, err
+		}
+		return []any{doc}, nil
+	}
+	r, err := open(body, enc)
+	if err != nil {
+		return nil, err
+	}
+	doc, empty, err := parseStream(r)
+	if err != nil || empty {
+		return nil, err
+	}
+	return []any{doc}, nil
+}
+
+func (d *Decoder) checkSuccess(doc any) error {
+	if d.successPath == nil {
+		return nil
+	}
+	v, ok := d.successPath.First(doc)
+	if !ok || scalarText(v) != d.successValue {
+		return fmt.Errorf("%w: response.successStatusJsonPath %s: got %s, want %q", ErrSuccessStatus, d.successPath, describe(v, ok), d.successValue)
+	}
+	return nil
+}
+
+func scalarText(v any) string {
+	if b, ok := v.(bool); ok {
+		if b {
+			return "true"
+		}
+		return "false"
+	}
+	return fmt.Sprint(v)
+}
+
+// selectEvents appends the events of doc to out.
+func (d *Decoder) selectEvents(doc any, out []any) []any {
+	add := func(v any) {
+		if d.children {
+			out = appendChildren(out, v)
+			return
+		}
+		switch x := v.(type) {
+		case nil:
+		case []any:
+			for _, e := range x {
+				if e != nil {
+					out = append(out, e)
+				}
+			}
+		default:
+			out = append(out, x)
 		}
 	}
-	p := &Page{Body: doc}
 	for _, path := range d.paths {
 		for _, v := range path.Select(doc) {
-			switch x := v.(type) {
+			add(v)
+		}
+	}
+	return out
+}
+
+// appendChildren implements convertChildPropertiesToArray: an object
+// contributes its members' values (sorted by key; arrays flattened, nulls
+// dropped); an array applies this to each element; anything else is one
+// event.
+func appendChildren(out []any, v any) []any {
+	switch x := v.(type) {
+	case nil:
+	case []any:
+		for _, e := range x {
+			out = appendChildren(out, e)
+		}
+	case map[string]any:
+		keys := make([]string, 0, len(x))
+		for k := range x {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			switch c := x[k].(type) {
 			case nil:
 			case []any:
-				for _, e := range x {
+				for _, e := range c {
 					if e != nil {
-						p.Events = append(p.Events, e)
+						out = append(out, e)
 					}
 				}
 			default:
-				p.Events = append(p.Events, x)
+				out = append(out, c)
 			}
 		}
+	default:
+		out = append(out, x)
 	}
-	return p, nil
+	return out
 }
 
 func describe(v any, ok bool) string {
 	if !ok {
 		return "nothing"
 	}
-	return fmt.Sprintf("%q", fmt.Sprint(v))
-}
-
-// Gunzip decompresses body when it starts with the gzip magic bytes
-// (concatenated members included) and returns it unchanged otherwise.
-func Gunzip(body []byte) ([]byte, error) {
-	if len(body) < 2 || body[0] != 0x1f || body[1] != 0x8b {
-		return body, nil
-	}
-	zr, err := gzip.NewReader(bytes.NewReader(body))
-	if err != nil {
-		return nil, fmt.Errorf("decompressing gzip response: %w", err)
-	}
-	out, err := io.ReadAll(zr)
-	if err != nil {
-		return nil, fmt.Errorf("decompressing gzip response: %w", err)
-	}
-	return out, nil
+	return fmt.Sprintf("%q", scalarText(v))
 }
 
 // ParseJSON parses one JSON document into Go values following the schema
@@ -163,10 +342,10 @@ func parseStd(body []byte) (any, error) {
 	dec.UseNumber()
 	var v any
 	if err := dec.Decode(&v); err != nil {
-		return nil, fmt.Errorf("decoding response as JSON: %s (body starts %q)", jsonErr(err, body), snippet(body))
+		return nil, fmt.Errorf("%w: decoding response as JSON: %s (body starts %q)", ErrSyntax, jsonErr(err, body), snippet(body))
 	}
 	if _, err := dec.Token(); err != io.EOF {
-		return nil, fmt.Errorf("decoding response as JSON: unexpected data after the document at byte %d (body starts %q)", dec.InputOffset(), snippet(body))
+		return nil, fmt.Errorf("%w: decoding response as JSON: unexpected data after the document at byte %d (body starts %q)", ErrSyntax, dec.InputOffset(), snippet(body))
 	}
 	return Normalize(v), nil
 }

@@ -120,7 +120,10 @@ func TestConfigErrors(t *testing.T) {
 	}{
 		{resource.Response{}, "response.eventsJsonPaths: required"},
 		{resource.Response{EventsJSONPaths: []string{"$.a["}}, "response.eventsJsonPaths[0]: jsonpath"},
-		{resource.Response{EventsJSONPaths: []string{"$"}, Format: "xml"}, `response.format: "xml" is not supported yet`},
+		{resource.Response{EventsJSONPaths: []string{"$"}, Format: "parquet"}, `response.format: "parquet" is not supported`},
+		{resource.Response{EventsJSONPaths: []string{"$"}, CompressionAlgo: "br"}, `response.compressionAlgo: "br" is not supported`},
+		{resource.Response{EventsJSONPaths: []string{"$"}, Format: "csv", CSVDelimiter: ";;"}, `response.csvDelimiter: ";;": want exactly one character`},
+		{resource.Response{EventsJSONPaths: []string{"$"}, Format: "csv", CSVEscape: ","}, `response.csvEscape: ',' is also the delimiter`},
 		{resource.Response{EventsJSONPaths: []string{"$"}, SuccessStatusJSONPath: "$["}, "response.successStatusJsonPath"},
 	}
 	for _, tc := range tests {

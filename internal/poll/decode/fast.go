@@ -29,14 +29,24 @@ func (c keyCache) get(b []byte) string {
 // parseFast parses with fastjson (several times faster than encoding/json)
 // and converts to the Go value conventions. ok is false when the input is not
 // valid JSON; the caller then asks encoding/json for a positioned error.
-func parseFast(body []byte) (v any, ok bool) {
+func parseFast(body []byte) (v any, ok bool) { return parseFastKeys(body, keyCache{}) }
+
+// maxPooled: parsers that parsed more than this are not returned to the pool,
+// so one huge page does not pin its buffers for the life of the process.
+const maxPooled = 8 << 20
+
+func parseFastKeys(body []byte, keys keyCache) (v any, ok bool) {
 	p := parserPool.Get()
-	defer parserPool.Put(p)
 	fv, err := p.ParseBytes(body)
 	if err != nil {
+		parserPool.Put(p)
 		return nil, false
 	}
-	return convert(fv, keyCache{}), true
+	v = convert(fv, keys)
+	if len(body) <= maxPooled {
+		parserPool.Put(p)
+	}
+	return v, true
 }
 
 func convert(v *fastjson.Value, keys keyCache) any {
