@@ -18,7 +18,8 @@
 // They refresh before expiry, let one goroutine fetch at a time, and
 // implement Invalidator so that the runner can re-mint once after a 401.
 // OAuth2 persists its tokens (rotated refresh tokens included) through the
-// TokenStore in Options.
+// TokenStore in Options (KVTokenStore in the runtime). Decisions are in
+// docs/auth.md.
 //
 // We write the OAuth2 client ourselves instead of using golang.org/x/oauth2
 // because CCF needs things that package does not model: extra token-endpoint
