@@ -122,13 +122,14 @@ func (c *checker) sizeCheck(q *Query) *syntax.Error {
 }
 
 type checker struct {
-	src     string
-	opts    Options
-	scalars map[string]Expr
-	tabs    map[string]*syntax.Pipeline
-	funcs   map[string]*syntax.FuncDef
-	depth   int
-	inlined int // user function expansions so far (bounded)
+	src      string
+	opts     Options
+	scalars  map[string]Expr
+	tabs     map[string]*syntax.Pipeline
+	funcs    map[string]*syntax.FuncDef
+	depth    int
+	inlined  int // user function expansions so far (bounded)
+	operands int // union/join operands checked so far (bounded)
 }
 
 func (c *checker) errf(pos syntax.Pos, format string, args ...any) *syntax.Error {
@@ -372,6 +373,23 @@ func (c *checker) pipeline(pl *syntax.Pipeline, top bool) (*Query, *syntax.Error
 		}
 		q.Input = sch
 		b = newBuilder(c, sch)
+	case *syntax.UnionOp:
+		if c.opts.Mode != ModeQuery {
+			return nil, c.errf(s.Pos(), "a transformation must start from \"source\"")
+		}
+		inner, err := c.pipeline(s.Tables[0], false)
+		if err != nil {
+			return nil, err
+		}
+		q.Table, q.Input, q.Rows = inner.Table, inner.Input, inner.Rows
+		b = newBuilder(c, inner.Output)
+		b.stages = inner.Stages
+		if len(s.Tables) > 1 {
+			rest := &syntax.UnionOp{Span: s.Span, Kind: s.Kind, Tables: s.Tables[1:]}
+			if err := c.union(b, rest); err != nil {
+				return nil, err
+			}
+		}
 	case *syntax.ParenSource:
 		inner, err := c.pipeline(s.Pipe, false)
 		if err != nil {
@@ -542,6 +560,17 @@ func (c *checker) op(b *builder, op syntax.Op) *syntax.Error {
 		return nil
 	case *syntax.ParseOp:
 		return c.parseOp(b, o)
+	case *syntax.GetSchemaOp:
+		b.flush(o.Span, "project")
+		out := schema.Schema{{Name: "ColumnName", Type: schema.String}, {Name: "ColumnOrdinal", Type: schema.Long},
+			{Name: "DataType", Type: schema.String}, {Name: "ColumnType", Type: schema.String}}
+		b.stages = append(b.stages, &GetSchema{Base: Base{Schema: out, Sp: o.Span, Op: "getschema"}, In: b.cols})
+		b.reset(out)
+		return nil
+	case *syntax.UnionOp:
+		return c.union(b, o)
+	case *syntax.JoinOp:
+		return c.join(b, o)
 	case *syntax.MvExpandOp:
 		return c.mvExpand(b, o)
 	case *syntax.SummarizeOp:
@@ -1053,6 +1082,20 @@ func (c *checker) summarize(b *builder, o *syntax.SummarizeOp) *syntax.Error {
 		if !ok {
 			return c.errf(a.Expr.Pos(), "summarize needs an aggregation function such as count() or max(x)")
 		}
+		if fn := call.Fn.Name; fn == "arg_max" || fn == "arg_min" {
+			aggs, names, err := c.argMax(call, sc, out)
+			if err != nil {
+				return err
+			}
+			if a.Name != nil {
+				names[0] = a.Name.Name
+			}
+			for i, agg := range aggs {
+				s.Aggs = append(s.Aggs, agg)
+				out = append(out, schema.Column{Name: uniqueName(out, names[i]), Type: agg.T})
+			}
+			continue
+		}
 		agg, name, err := c.aggregate(call, sc)
 		if err != nil {
 			return err
@@ -1107,6 +1150,16 @@ func (c *checker) aggregate(call *syntax.Call, sc *scope) (*Aggregate, string, *
 	case "count", "countif":
 		agg.T = schema.Long
 		name = fn + "_"
+		if fn == "count" && len(agg.Args) == 1 {
+			// count(predicate) is the legacy spelling of countif
+			// (Kusto.Language: KS107 unless the argument is bool).
+			name = "count_" + argName
+			if t := agg.Args[0].Type(); t != schema.Bool && t != schema.Dynamic {
+				return nil, "", c.errf(call.Args[0].Pos(), "count(x) counts rows where x is true and needs a bool; use count() or countif(predicate)")
+			}
+			agg.Fn = "countif"
+			agg.Args[0] = asBool(agg.Args[0])
+		}
 	case "dcount":
 		agg.T = schema.Long
 	case "sum", "sumif":
@@ -1142,6 +1195,27 @@ func (c *checker) aggregate(call *syntax.Call, sc *scope) (*Aggregate, string, *
 	case "make_set":
 		agg.T = schema.Dynamic
 		name = "set_" + argName
+	case "percentile":
+		t := agg.Args[0].Type()
+		if !isNumeric(t) && t != schema.DateTime && t != schema.TimeSpan {
+			return nil, "", c.errf(call.Args[0].Pos(), "percentile needs a number, datetime or timespan, got %s", t)
+		}
+		k, ok := agg.Args[1].(*Const)
+		var p float64
+		switch v := k.valueOrNil().(type) {
+		case int64:
+			p = float64(v)
+		case float64:
+			p = v
+		default:
+			ok = false
+		}
+		if !ok || p < 0 || p > 100 {
+			return nil, "", c.errf(call.Args[1].Pos(), "percentile needs a constant between 0 and 100")
+		}
+		agg.T, agg.P = t, p
+		agg.Args = agg.Args[:1]
+		name = "percentile_" + argName + "_" + strings.ReplaceAll(strconv.FormatFloat(p, 'f', -1, 64), ".", "_")
 	}
 	if fn == "countif" || fn == "sumif" {
 		last := len(agg.Args) - 1
@@ -1641,4 +1715,222 @@ func asBool(e Expr) Expr {
 		return e
 	}
 	return &Call{Fn: "tobool", Args: []Expr{e}, T: schema.Bool, Sp: e.Span()}
+}
+
+// valueOrNil returns the constant's value (nil for a nil *Const).
+func (k *Const) valueOrNil() any {
+	if k == nil {
+		return nil
+	}
+	return k.Value
+}
+
+// argMax checks arg_max/arg_min(ExprToMaximize, * | Expr, ...): one
+// aggregate per output column, the maximised expression first.
+func (c *checker) argMax(call *syntax.Call, sc *scope, keys schema.Schema) ([]*Aggregate, []string, *syntax.Error) {
+	fn := call.Fn.Name
+	if len(call.Args) == 0 {
+		return nil, nil, c.errf(call.Pos(), "%s takes at least 1 argument", fn)
+	}
+	if _, star := call.Args[0].(*syntax.Star); star {
+		return nil, nil, c.errf(call.Args[0].Pos(), "%s needs an expression to maximise first", fn)
+	}
+	by, err := c.expr(call.Args[0], sc)
+	if err != nil {
+		return nil, nil, err
+	}
+	if by.Type() == schema.Dynamic || by.Type() == schema.Bool {
+		return nil, nil, c.errf(call.Args[0].Pos(), "%s cannot order by a %s value", fn, by.Type())
+	}
+	byName, ok := derivedName(call.Args[0])
+	if !ok {
+		byName = strings.TrimPrefix(fn, "arg_") + "_"
+	}
+	exprs := []Expr{by}
+	names := []string{byName}
+	for _, a := range call.Args[1:] {
+		if _, star := a.(*syntax.Star); star {
+			for i, col := range sc.cols {
+				if col.Name == byName || keys.Index(col.Name) >= 0 {
+					continue // * means the columns not already in the output
+				}
+				var e Expr = &Column{Index: i, Name: col.Name, T: col.Type}
+				if sc.pending != nil {
+					e = sc.pending[i]
+				}
+				exprs = append(exprs, e)
+				names = append(names, col.Name)
+			}
+			continue
+		}
+		e, err := c.expr(a, sc)
+		if err != nil {
+			return nil, nil, err
+		}
+		name, ok := derivedName(a)
+		if !ok {
+			name = "Column1"
+		}
+		exprs = append(exprs, e)
+		names = append(names, name)
+	}
+	aggs := make([]*Aggregate, len(exprs))
+	for i, e := range exprs {
+		aggs[i] = &Aggregate{Fn: fn, Args: exprs, T: e.Type(), Sp: call.Span, Field: i}
+	}
+	return aggs, names, nil
+}
+
+// DotNetTypeName is the DataType column of getschema.
+func DotNetTypeName(t schema.Type) string {
+	switch t {
+	case schema.String:
+		return "System.String"
+	case schema.Int:
+		return "System.Int32"
+	case schema.Long:
+		return "System.Int64"
+	case schema.Real:
+		return "System.Double"
+	case schema.Decimal:
+		return "System.Data.SqlTypes.SqlDecimal"
+	case schema.Bool:
+		return "System.SByte"
+	case schema.DateTime:
+		return "System.DateTime"
+	case schema.TimeSpan:
+		return "System.TimeSpan"
+	case schema.GUID:
+		return "System.Guid"
+	}
+	return "System.Object"
+}
+
+// maxOperands bounds the tabular operands of union/join checked in one
+// query: let-bound tables are re-checked at every reference, so
+// `let b = a | union a` chains would otherwise grow exponentially.
+const maxOperands = 256
+
+func (c *checker) operand(pl *syntax.Pipeline) (*Query, *syntax.Error) {
+	c.operands++
+	if c.operands > maxOperands {
+		return nil, c.errf(pl.Pos(), "query has too many union/join operands once let statements are expanded (more than %d)", maxOperands)
+	}
+	return c.pipeline(pl, false)
+}
+
+// union checks `| union A, (B | ...)` (kind=outer): columns by name in
+// order of first appearance; a name with two types is refused.
+func (c *checker) union(b *builder, o *syntax.UnionOp) *syntax.Error {
+	if o.Kind != "" && o.Kind != "outer" {
+		return c.errf(o.Pos(), "union kind=%s is not supported (only kind=outer, the default)", o.Kind)
+	}
+	b.flush(o.Span, "project")
+	schemas := []schema.Schema{b.cols}
+	var inputs []*Query
+	for _, pl := range o.Tables {
+		q, err := c.operand(pl)
+		if err != nil {
+			return err
+		}
+		inputs = append(inputs, q)
+		schemas = append(schemas, q.Output)
+	}
+	var out schema.Schema
+	for _, s := range schemas {
+		for _, col := range s {
+			if i := out.Index(col.Name); i >= 0 {
+				if out[i].Type != col.Type {
+					return c.errf(o.Pos(), "union: column %q is %s in one operand and %s in another; convert one of them", col.Name, out[i].Type, col.Type)
+				}
+				continue
+			}
+			out = append(out, col)
+		}
+	}
+	maps := make([][]int, len(schemas))
+	for i, s := range schemas {
+		maps[i] = make([]int, len(out))
+		for j, col := range out {
+			maps[i][j] = s.Index(col.Name)
+		}
+	}
+	b.stages = append(b.stages, &Union{Base: Base{Schema: out, Sp: o.Span, Op: "union"}, Self: true, Inputs: inputs, Maps: maps})
+	b.reset(out)
+	return nil
+}
+
+// join checks `| join kind=K (right) on key, $left.a == $right.b`.
+func (c *checker) join(b *builder, o *syntax.JoinOp) *syntax.Error {
+	kind := strings.ToLower(o.Kind)
+	switch kind {
+	case "inner", "leftouter", "leftanti", "leftsemi":
+	case "":
+		return c.errf(o.Pos(), "join without kind= is Kusto's innerunique (left rows deduplicated by key), which is not supported; write kind=inner, leftouter, leftanti or leftsemi")
+	default:
+		return c.errf(o.Pos(), "join kind=%s is not supported (inner, leftouter, leftanti and leftsemi are)", o.Kind)
+	}
+	b.flush(o.Span, "project")
+	right, err := c.operand(o.Right)
+	if err != nil {
+		return err
+	}
+	left := b.cols
+	j := &Join{Kind: kind, Right: right}
+	side := func(e syntax.Expr) (string, string, bool) {
+		m, ok := e.(*syntax.Member)
+		if !ok {
+			return "", "", false
+		}
+		id, ok := m.X.(*syntax.Ident)
+		if !ok || (id.Name != "$left" && id.Name != "$right") {
+			return "", "", false
+		}
+		return id.Name, m.Name.Name, true
+	}
+	for _, k := range o.On {
+		var ln, rn string
+		switch x := k.(type) {
+		case *syntax.Ident:
+			ln, rn = x.Name, x.Name
+		case *syntax.Binary:
+			s1, n1, ok1 := side(x.L)
+			s2, n2, ok2 := side(x.R)
+			if x.Op != "==" || !ok1 || !ok2 || s1 == s2 {
+				return c.errf(k.Pos(), "join keys must be column names or $left.a == $right.b")
+			}
+			if s1 == "$left" {
+				ln, rn = n1, n2
+			} else {
+				ln, rn = n2, n1
+			}
+		default:
+			return c.errf(k.Pos(), "join keys must be column names or $left.a == $right.b")
+		}
+		li, ri := left.Index(ln), right.Output.Index(rn)
+		if li < 0 {
+			return c.errf(k.Pos(), "join: the left side has no column %q", ln)
+		}
+		if ri < 0 {
+			return c.errf(k.Pos(), "join: the right side has no column %q", rn)
+		}
+		if left[li].Type != right.Output[ri].Type {
+			return c.errf(k.Pos(), "join: key %q is %s on the left and %s on the right", ln, left[li].Type, right.Output[ri].Type)
+		}
+		if left[li].Type == schema.Dynamic {
+			return c.errf(k.Pos(), "join: key %q is dynamic; convert it first", ln)
+		}
+		j.LeftKeys = append(j.LeftKeys, li)
+		j.RightKeys = append(j.RightKeys, ri)
+	}
+	out := append(schema.Schema(nil), left...)
+	if kind == "inner" || kind == "leftouter" {
+		for _, col := range right.Output {
+			out = append(out, schema.Column{Name: uniqueName(out, col.Name), Type: col.Type})
+		}
+	}
+	j.Base = Base{Schema: out, Sp: o.Span, Op: "join"}
+	b.stages = append(b.stages, j)
+	b.reset(out)
+	return nil
 }

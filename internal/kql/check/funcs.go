@@ -255,6 +255,7 @@ var aggregates = map[string][2]int{
 	"count": {0, 1}, "countif": {1, 1}, "sum": {1, 1}, "min": {1, 1}, "max": {1, 1},
 	"avg": {1, 1}, "dcount": {1, 2}, "make_list": {1, 2}, "make_set": {1, 2},
 	"take_any": {1, 1}, "any": {1, 1}, "sumif": {2, 2},
+	"percentile": {2, 2}, "arg_max": {1, -1}, "arg_min": {1, -1},
 }
 
 // FunctionNames lists the known scalar functions (sorted), for docs and tests.

@@ -99,10 +99,16 @@ type MvExpand struct {
 
 // Aggregate is one aggregation call.
 type Aggregate struct {
-	Fn   string // count, countif, sum, min, max, avg, dcount, make_list, make_set, take_any, arg_max, arg_min
+	Fn   string // count, countif, sum, sumif, min, max, avg, dcount, make_list, make_set, take_any, any, percentile, arg_max, arg_min
 	Args []Expr
 	T    schema.Type
 	Sp   syntax.Span
+	// Field is used by arg_max/arg_min, which give one output column per
+	// argument: Args[0] is the expression maximised, Args are the values
+	// of the chosen row, and this aggregate's column is Args[Field].
+	Field int
+	// P is the percentile (0..100) of percentile(x, P).
+	P float64
 }
 
 // Summarize groups by keys and aggregates. Output: keys then aggregates.
@@ -147,6 +153,36 @@ type Count struct {
 type Distinct struct {
 	Base
 	Cols []Expr
+}
+
+// GetSchema replaces the rows by one row per input column (getschema):
+// ColumnName, ColumnOrdinal, DataType (.NET name), ColumnType.
+type GetSchema struct {
+	Base
+	In schema.Schema
+}
+
+// Union concatenates rows (union, kind=outer): the piped input first when
+// Self, then each of Inputs. Out has every column name in order of first
+// appearance; Maps[i][j] is the column of operand i feeding output column
+// j, or -1 (null, or "" for strings).
+type Union struct {
+	Base
+	Self   bool
+	Inputs []*Query
+	Maps   [][]int
+}
+
+// Join joins the piped input (left) with Right on equality of
+// LeftKeys[i] and RightKeys[i]. Kind is inner, leftouter, leftanti or
+// leftsemi; inner and leftouter output the left columns then the right
+// ones (names made unique with 1, 2 suffixes), the others the left columns.
+type Join struct {
+	Base
+	Kind      string
+	Right     *Query
+	LeftKeys  []int
+	RightKeys []int
 }
 
 // Query is a checked query: the source, the stages and the result schema.

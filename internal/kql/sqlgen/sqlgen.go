@@ -158,9 +158,25 @@ func (g *gen) nowSQL(t time.Time) string {
 }
 
 func (g *gen) query(q *check.Query) (*Query, error) {
+	ctes, last, err := g.chain(q, "_s")
+	if err != nil {
+		return nil, err
+	}
+	var final []string
+	for i, c := range q.Output {
+		final = append(final, col(i)+" AS "+Quote(c.Name))
+	}
+	sql := "WITH " + strings.Join(ctes, ",\n") + "\nSELECT " + strings.Join(final, ", ") + " FROM " + last
+	return &Query{SQL: sql, Args: g.args, Columns: q.Output, Render: q.Render}, nil
+}
+
+// chain translates a checked query (the whole query or an operand of
+// union/join) into CTEs named prefix0, prefix1, ...; it returns them (with
+// the CTEs of sub-queries first) and the name of the last one, whose
+// columns are the positional c0, c1, ... of q.Output.
+func (g *gen) chain(q *check.Query, prefix string) ([]string, string, error) {
 	var ctes []string
-	name := func(i int) string { return "_s" + strconv.Itoa(i) }
-	// source
+	name := func(i int) string { return prefix + strconv.Itoa(i) }
 	switch {
 	case q.Rows != nil:
 		var sel []string
@@ -169,14 +185,22 @@ func (g *gen) query(q *check.Query) (*Query, error) {
 			for j, e := range row {
 				s, err := g.expr(e, q.Input)
 				if err != nil {
-					return nil, err
+					return nil, "", err
 				}
 				cols = append(cols, s+" AS "+col(j))
 			}
 			if len(cols) == 0 {
-				return nil, errors.New("translating query: a source without columns")
+				return nil, "", errors.New("translating query: a source without columns")
 			}
 			sel = append(sel, "SELECT "+strings.Join(cols, ", "))
+		}
+		if len(sel) == 0 {
+			// An empty datatable: typed columns, no rows.
+			var cols []string
+			for j, c := range q.Input {
+				cols = append(cols, "CAST(NULL AS "+SQLType(c.Type)+") AS "+col(j))
+			}
+			sel = append(sel, "SELECT "+strings.Join(cols, ", ")+" WHERE false")
 		}
 		ctes = append(ctes, name(0)+" AS ("+strings.Join(sel, " UNION ALL ")+")")
 	default:
@@ -185,25 +209,100 @@ func (g *gen) query(q *check.Query) (*Query, error) {
 			cols = append(cols, Quote(c.Name)+" AS "+col(i))
 		}
 		if len(cols) == 0 {
-			return nil, fmt.Errorf("translating query: table %q has no columns", q.Table)
+			return nil, "", fmt.Errorf("translating query: table %q has no columns", q.Table)
 		}
 		ctes = append(ctes, name(0)+" AS (SELECT "+strings.Join(cols, ", ")+" FROM "+Quote(q.Table)+")")
 	}
 	in := q.Input
 	for i, st := range q.Stages {
-		body, err := g.stage(st, in, name(i))
+		body, sub, err := g.stageWithOperands(st, in, name(i), prefix+strconv.Itoa(i+1)+"_")
 		if err != nil {
-			return nil, err
+			return nil, "", err
 		}
+		ctes = append(ctes, sub...)
 		ctes = append(ctes, name(i+1)+" AS ("+body+")")
 		in = st.Out()
 	}
-	var final []string
-	for i, c := range q.Output {
-		final = append(final, col(i)+" AS "+Quote(c.Name))
+	return ctes, name(len(q.Stages)), nil
+}
+
+// stageWithOperands translates union, join and getschema stages (which
+// bring their own CTEs) and delegates the others to stage.
+func (g *gen) stageWithOperands(st check.Stage, in schema.Schema, from, prefix string) (string, []string, error) {
+	switch s := st.(type) {
+	case *check.GetSchema:
+		var rows []string
+		for i, c := range s.In {
+			rows = append(rows, "("+sqlString(c.Name)+", CAST("+strconv.Itoa(i)+" AS BIGINT), "+sqlString(check.DotNetTypeName(c.Type))+", "+sqlString(string(c.Type))+")")
+		}
+		return "SELECT * FROM (VALUES " + strings.Join(rows, ", ") + ") AS _t(" + col(0) + ", " + col(1) + ", " + col(2) + ", " + col(3) + ")", nil, nil
+	case *check.Union:
+		var ctes, parts []string
+		operand := func(srcName string, srcCols schema.Schema, m []int) string {
+			cols := make([]string, len(s.Out()))
+			for j, c := range s.Out() {
+				if m[j] < 0 {
+					if c.Type == schema.String {
+						cols[j] = "'' AS " + col(j)
+					} else {
+						cols[j] = "CAST(NULL AS " + SQLType(c.Type) + ") AS " + col(j)
+					}
+					continue
+				}
+				cols[j] = col(m[j]) + " AS " + col(j)
+			}
+			return "SELECT " + strings.Join(cols, ", ") + " FROM " + srcName
+		}
+		k := 0
+		if s.Self {
+			parts = append(parts, operand(from, in, s.Maps[0]))
+			k = 1
+		}
+		for i, sub := range s.Inputs {
+			sc, last, err := g.chain(sub, prefix+strconv.Itoa(i)+"_")
+			if err != nil {
+				return "", nil, err
+			}
+			ctes = append(ctes, sc...)
+			parts = append(parts, operand(last, sub.Output, s.Maps[k+i]))
+		}
+		return strings.Join(parts, " UNION ALL "), ctes, nil
+	case *check.Join:
+		sc, right, err := g.chain(s.Right, prefix+"r")
+		if err != nil {
+			return "", nil, err
+		}
+		var on []string
+		for i := range s.LeftKeys {
+			on = append(on, "l."+col(s.LeftKeys[i])+" = r."+col(s.RightKeys[i]))
+		}
+		cond := strings.Join(on, " AND ")
+		nl := len(in)
+		switch s.Kind {
+		case "leftanti", "leftsemi":
+			var cols []string
+			for j := range in {
+				cols = append(cols, "l."+col(j)+" AS "+col(j))
+			}
+			not := map[bool]string{true: "NOT ", false: ""}[s.Kind == "leftanti"]
+			return "SELECT " + strings.Join(cols, ", ") + " FROM " + from + " AS l WHERE " + not + "EXISTS (SELECT 1 FROM " + right + " AS r WHERE " + cond + ")", sc, nil
+		}
+		var cols []string
+		for j := range in {
+			cols = append(cols, "l."+col(j)+" AS "+col(j))
+		}
+		for j, c := range s.Right.Output {
+			x := "r." + col(j)
+			if c.Type == schema.String && s.Kind == "leftouter" {
+				x = "coalesce(" + x + ", '')"
+			}
+			cols = append(cols, x+" AS "+col(nl+j))
+		}
+		kind := map[string]string{"inner": "JOIN", "leftouter": "LEFT JOIN"}[s.Kind]
+		return "SELECT " + strings.Join(cols, ", ") + " FROM " + from + " AS l " + kind + " " + right + " AS r ON " + cond, sc, nil
 	}
-	sql := "WITH " + strings.Join(ctes, ",\n") + "\nSELECT " + strings.Join(final, ", ") + " FROM " + name(len(q.Stages))
-	return &Query{SQL: sql, Args: g.args, Columns: q.Output, Render: q.Render}, nil
+	body, err := g.stage(st, in, from)
+	return body, nil, err
 }
 
 func (g *gen) stage(st check.Stage, in schema.Schema, from string) (string, error) {
@@ -396,6 +495,18 @@ func (g *gen) aggregate(a *check.Aggregate, in schema.Schema, noGroups bool) (st
 		return "coalesce(CAST(to_json(list(" + args[0] + ") FILTER (WHERE " + args[0] + " IS NOT NULL)) AS JSON), CAST('[]' AS JSON))", nil
 	case "make_set":
 		return "coalesce(CAST(to_json(list(DISTINCT " + args[0] + ") FILTER (WHERE " + args[0] + " IS NOT NULL)) AS JSON), CAST('[]' AS JSON))", nil
+	case "percentile":
+		// Nearest-rank percentile over the non-null values (exact).
+		sorted := "list_sort(list(" + args[0] + ") FILTER (WHERE " + args[0] + " IS NOT NULL))"
+		rank := "greatest(CAST(ceil(" + strconv.FormatFloat(a.P/100, 'g', -1, 64) + " * count(" + args[0] + ")) AS BIGINT), 1)"
+		return sorted + "[" + rank + "]", nil
+	case "arg_max", "arg_min":
+		// One struct per group so every output column comes from the same row.
+		fields := make([]string, len(args))
+		for i, x := range args {
+			fields[i] = "f" + strconv.Itoa(i) + " := " + x
+		}
+		return "(" + a.Fn + "(struct_pack(" + strings.Join(fields, ", ") + "), " + args[0] + ")).f" + strconv.Itoa(a.Field), nil
 	}
 	return "", g.errf(a.Sp, "aggregation %s() is not supported in queries yet", a.Fn)
 }

@@ -237,7 +237,7 @@ func TestToSQLErrors(t *testing.T) {
 	cases := []struct{ kql, want string }{
 		{`Nope | count`, `line 1, col 1: unknown table "Nope"`},
 		{`MyTable_CL | where Nme == "x"`, `line 1, col 20: unknown column "Nme"`},
-		{`MyTable_CL | join (MyTable_CL) on N`, `line 1, col 14: operator "join" is not supported yet`},
+		{`MyTable_CL | join (MyTable_CL) on N`, `line 1, col 14: join without kind= is Kusto's innerunique (left rows deduplicated by key), which is not supported; write kind=inner, leftouter, leftanti or leftsemi`},
 		{`MyTable_CL | project x = countof(Name, "a")`, `line 1, col 26: function "countof" is not supported in queries yet`},
 		{`MyTable_CL | project x = D[N]`, `line 1, col 26: a computed array index has no SQL translation`},
 		{`MyTable_CL | summarize count() by bin(TimeGenerated, Sp)`, `line 1, col 35: bin on datetime needs a constant positive timespan`},
