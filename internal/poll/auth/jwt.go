@@ -195,9 +195,14 @@ func (a *JwtToken) Invalidate(failed *http.Request) {
 	a.cache.invalidate(matchHeader(failed, "Authorization", a.header))
 }
 
-// Secrets returns the password, the user token and the current JWT.
+// Secrets returns the password, the user token and the current JWT (and
+// their form-encoded and Basic-header forms).
 func (a *JwtToken) Secrets() []string {
-	return nonEmpty(a.c.Password.Value, a.c.UserToken, a.cache.snapshot().AccessToken)
+	out := withEncodings(a.c.Password.Value, a.c.UserToken, a.cache.snapshot().AccessToken)
+	if a.c.CredentialsInHeaders && a.c.Password.Value != "" {
+		out = append(out, basicValue(a.c.UserName.Value, a.c.Password.Value))
+	}
+	return out
 }
 
 func (a *JwtToken) fetch(ctx context.Context, _ Token) (Token, error) {

@@ -3,6 +3,7 @@ package auth
 import (
 	"context"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -223,10 +224,16 @@ func matchHeader(failed *http.Request, header string, render func(Token) string)
 }
 
 // Secrets returns the client secret, the password, the authorization code
-// and the tokens currently held.
+// and the tokens currently held, plus the forms they take on the wire
+// (form-encoded, and the Basic header value) so that a recorded token
+// request can be redacted too.
 func (a *OAuth2) Secrets() []string {
 	t := a.cache.snapshot()
-	return nonEmpty(a.c.ClientSecret, a.c.Password, a.c.AuthorizationCode, t.AccessToken, t.RefreshToken)
+	out := withEncodings(a.c.ClientSecret, a.c.Password, a.c.AuthorizationCode, t.AccessToken, t.RefreshToken)
+	if a.c.CredentialsInHeader && a.c.ClientSecret != "" {
+		out = append(out, basicValue(a.c.ClientID, a.c.ClientSecret))
+	}
+	return out
 }
 
 func nonEmpty(v ...string) []string {
@@ -237,6 +244,23 @@ func nonEmpty(v ...string) []string {
 		}
 	}
 	return out
+}
+
+// withEncodings returns the non-empty values and, where it differs, their
+// form encoding.
+func withEncodings(v ...string) []string {
+	out := nonEmpty(v...)
+	for _, s := range out {
+		if e := url.QueryEscape(s); e != s {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// basicValue is the base64 part of a Basic Authorization header.
+func basicValue(user, pass string) string {
+	return base64.StdEncoding.EncodeToString([]byte(user + ":" + pass))
 }
 
 // fetch runs under the cache's semaphore: load the persisted state once,

@@ -526,3 +526,17 @@ func TestOAuth2Validation(t *testing.T) {
 		}
 	}
 }
+
+// Every form a secret takes on the wire is listed for redaction.
+func TestOAuth2SecretsCoverWireForms(t *testing.T) {
+	a, err := auth.New(oauthAuth(map[string]any{"ClientId": "cid", "ClientSecret": "a b&c", "GrantType": "client_credentials", "TokenEndpoint": "https://idp/token", "IsCredentialsInHeaders": true}), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := strings.Join(a.Secrets(), "\n")
+	for _, want := range []string{"a b&c", "a+b%26c", "Y2lkOmEgYiZj"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("secrets %q lack %q", got, want)
+		}
+	}
+}

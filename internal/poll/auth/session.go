@@ -137,7 +137,7 @@ func (a *Session) Invalidate(failed *http.Request) {
 
 // Secrets returns the password and the current session id.
 func (a *Session) Secrets() []string {
-	return nonEmpty(a.c.Password.Value, a.cache.snapshot().AccessToken)
+	return withEncodings(a.c.Password.Value, a.cache.snapshot().AccessToken)
 }
 
 func (a *Session) fetch(ctx context.Context, _ Token) (Token, error) {
