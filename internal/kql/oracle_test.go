@@ -189,7 +189,7 @@ func TestOracle(t *testing.T) {
 			for name, tb := range g.tables {
 				tables[name] = tb.schema
 			}
-			cases = append(cases, &oracleCase{id: fmt.Sprintf("%s:%d %s", g.file, g.line, g.name), query: g.query, valid: g.wantErr == "", tables: tables})
+			cases = append(cases, &oracleCase{id: fmt.Sprintf("%s:%d %s", g.file, g.line, g.name), query: g.query, valid: g.wantErr == "" || g.lenient, lenient: g.lenient, tables: tables})
 		}
 	}
 	cases = append(cases, parseOracleFile(t, "testdata/oracle/valid.kql", true, false)...)

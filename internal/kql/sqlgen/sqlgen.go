@@ -385,7 +385,8 @@ func (g *gen) stage(st check.Stage, in schema.Schema, from string) (string, erro
 
 // mvExpand unnests JSON arrays in lockstep (DuckDB zips several unnest()
 // calls in one select list, padding with NULL). A null keeps one row, an
-// empty array drops it; bags are refused at run time.
+// empty array or bag drops it; a bag expands to single-key bags (or
+// [key, value] arrays with kind=array), keys sorted as in the evaluator.
 func (g *gen) mvExpand(m *check.MvExpand, in schema.Schema, from string) (string, error) {
 	expanded := map[int]int{}
 	for k, c := range m.Cols {
@@ -395,7 +396,7 @@ func (g *gen) mvExpand(m *check.MvExpand, in schema.Schema, from string) (string
 	list := func(x string) string {
 		return "(CASE WHEN " + x + " IS NULL THEN [CAST(NULL AS JSON)] " +
 			"WHEN json_type(" + x + ") = 'ARRAY' THEN CAST(" + x + " AS JSON[])[1:" + limit + "] " +
-			"WHEN json_type(" + x + ") = 'OBJECT' THEN error('mv-expand of a property bag is not supported in queries yet') " +
+			"WHEN json_type(" + x + ") = 'OBJECT' THEN " + bagList(x, m.BagArray) + "[1:" + limit + "] " +
 			"ELSE [" + x + "] END)"
 	}
 	var cols []string
@@ -1499,4 +1500,15 @@ func stringToTicks(s string) string {
 	frac := "coalesce(TRY_CAST(rpad(" + grp(6) + ", 7, '0') AS BIGINT), 0)"
 	sum := "(" + num(2) + " * 864000000000 + " + num(3) + " * 36000000000 + " + num(4) + " * 600000000 + " + num(5) + " * 10000000 + " + frac + ")"
 	return "(CASE WHEN regexp_matches(" + s + ", " + re + ") THEN (CASE " + grp(1) + " WHEN '-' THEN -1 ELSE 1 END) * " + sum + " END)"
+}
+
+// bagList turns a JSON object into a list of single-key objects (or of
+// [key, value] arrays), keys sorted.
+func bagList(x string, asArray bool) string {
+	val := `json_extract(` + x + `, '$."' || replace(k, '"', '\"') || '"')`
+	item := "json_object(k, " + val + ")"
+	if asArray {
+		item = "json_array(k, " + val + ")"
+	}
+	return "list_transform(list_sort(json_keys(" + x + ")), k -> CAST(" + item + " AS JSON))"
 }
