@@ -1,10 +1,14 @@
 package auth_test
 
 import (
+	"bytes"
+	"flag"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"testing"
 
@@ -13,12 +17,32 @@ import (
 	"github.com/codeless/codeless/internal/resource"
 )
 
+var update = flag.Bool("update", false, "rewrite testdata goldens")
+
 // tokenStub answers every token or login request with a token under every
-// key the corpus reads it from.
-type tokenStub struct{ n int }
+// key the corpus reads it from, and records what it was sent.
+type tokenStub struct {
+	n   int
+	log []string
+}
 
 func (s *tokenStub) RoundTrip(r *http.Request) (*http.Response, error) {
 	s.n++
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s %s\n", r.Method, r.URL)
+	keys := make([]string, 0, len(r.Header))
+	for k := range r.Header {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		fmt.Fprintf(&b, "%s: %s\n", k, strings.Join(r.Header[k], ", "))
+	}
+	if r.Body != nil {
+		body, _ := io.ReadAll(r.Body)
+		fmt.Fprintf(&b, "\n%s\n", body)
+	}
+	s.log = append(s.log, b.String())
 	body := `{"access_token":"t","accessToken":"t","token":"t","jwt":"t","systemToken":"t","expires_in":3600}`
 	h := http.Header{"Content-Type": {"application/json"}, "X-Session": {"s"}}
 	return &http.Response{StatusCode: 200, Header: h, Body: io.NopCloser(strings.NewReader(body)), Request: r}, nil
@@ -31,7 +55,11 @@ func resolve(v any, key string) any {
 	case map[string]any:
 		out := make(map[string]any, len(x))
 		for k, e := range x {
-			out[k] = resolve(e, k)
+			if key != "" {
+				out[k] = resolve(e, key+"."+k) // userName.value
+			} else {
+				out[k] = resolve(e, k)
+			}
 		}
 		return out
 	case string:
@@ -66,6 +94,7 @@ var knownBad = map[string]string{
 func TestCorpusAuth(t *testing.T) {
 	dir := corpustest.Dir(t)
 	counts := map[string]int{}
+	var golden bytes.Buffer
 	err := filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
 		if err != nil || d.IsDir() || !strings.HasSuffix(strings.ToLower(path), ".json") {
 			return err
@@ -123,6 +152,10 @@ func TestCorpusAuth(t *testing.T) {
 				if typ != "none" && typ != "(authtype) none" && len(req.Header) == 0 && !a.IsAPIKeyInPostPayload {
 					t.Errorf("%s: %s: Apply set no header", rel, a.Type)
 				}
+				if len(stub.log) > 0 {
+					fmt.Fprintf(&golden, "=== %s (%s) token request\n%s", filepath.ToSlash(rel), a.Type, strings.Join(stub.log, "---\n"))
+					fmt.Fprintf(&golden, "--- data request gets Authorization: %s\n\n", req.Header.Get("Authorization"))
+				}
 			}
 		}
 		return nil
@@ -131,6 +164,25 @@ func TestCorpusAuth(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Logf("auth objects by type: %v", counts)
+	// What every corpus OAuth2/JwtToken connection sends to its token
+	// endpoint (parameters resolved to placeholders): the reviewable
+	// record of the decisions in docs/auth.md.
+	gp := filepath.Join("testdata", "corpus_token_requests.golden")
+	if *update {
+		if err := os.MkdirAll("testdata", 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(gp, golden.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(gp)
+	if err != nil {
+		t.Fatalf("%v (run with -update)", err)
+	}
+	if !bytes.Equal(want, golden.Bytes()) {
+		t.Errorf("token requests differ from %s (run with -update and review the diff)", gp)
+	}
 	for _, typ := range []string{"oauth2", "jwttoken", "apikey", "basic", "ciscoduo", "alicloudslsv1"} {
 		if counts[typ] == 0 {
 			t.Errorf("no %s auth found in the corpus: the walk is broken", typ)
