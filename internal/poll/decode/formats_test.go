@@ -307,7 +307,7 @@ func TestStreamMatchesFast(t *testing.T) {
 }
 
 func FuzzStreamMatchesFast(f *testing.F) {
-	for _, s := range []string{`[1,{"a":[2]}]`, `{"a":{"b":[{"c":1}]}}`, `[`, `{"a" 1}`} {
+	for _, s := range []string{`[1,{"a":[2]}]`, `{"a":{"b":[{"c":1}]}}`, `[`, `{"a" 1}`, `00`, `[00]`} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
