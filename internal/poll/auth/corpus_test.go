@@ -68,10 +68,11 @@ func resolve(v any, key string) any {
 			return x
 		}
 		k := strings.ToLower(key)
+		last := k[strings.LastIndex(k, ".")+1:]
 		switch {
 		case k == "granttype":
 			return "client_credentials"
-		case strings.Contains(k, "endpoint") || strings.Contains(k, "uri"):
+		case strings.Contains(last, "endpoint") || strings.Contains(last, "uri"):
 			return "https://source.example/" + k
 		}
 		return "value-of-" + k
