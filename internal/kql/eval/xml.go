@@ -42,8 +42,8 @@ func parseXML(s string) any {
 			}
 			root = map[string]any{xmlName(t.Name): v}
 		case xml.CharData:
-			if root == nil && strings.TrimSpace(string(t)) != "" {
-				return nil
+			if strings.TrimSpace(string(t)) != "" {
+				return nil // text outside the root element
 			}
 		}
 	}
