@@ -55,7 +55,7 @@ func (c NextPageTokenConfig) Validate() error {
 	if strings.TrimSpace(c.TokenJSONPath) == "" && strings.TrimSpace(c.TokenResponseHeader) == "" && c.Condition == nil {
 		errs = append(errs, errors.New("paging.nextPageTokenJsonPath: required (or nextPageTokenResponseHeader)"))
 	}
-	if c.ParamName == "" && c.RequestHeader == "" {
+	if c.ParamName == "" && c.RequestHeader == "" && !c.noToken() {
 		errs = append(errs, fmt.Errorf("paging.nextPageParaName: %w", errNoParam))
 	}
 	if err := checkParam("nextPageParaName", c.ParamName); err != nil {
@@ -75,6 +75,13 @@ func (c NextPageTokenConfig) Validate() error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// noToken: the connector spells the token path as the text "null" and has
+// no other token source (Prisma Cloud CSPM audit): every window is one page,
+// as the service would find no token.
+func (c NextPageTokenConfig) noToken() bool {
+	return strings.TrimSpace(c.TokenJSONPath) == "null" && strings.TrimSpace(c.TokenResponseHeader) == "" && c.Condition == nil
 }
 
 // tokenPager implements NextPageToken, PersistentToken and (with urlMode)

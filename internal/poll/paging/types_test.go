@@ -215,6 +215,13 @@ func TestPagingTypes(t *testing.T) {
 			},
 		},
 		{
+			name:   "NextPageToken path \"null\" without a parameter is one page (Prisma Cloud audit)",
+			paging: `{"NextPageTokenJsonPath":"null","pagingType":"NextPageToken"}`,
+			steps: []step{
+				{want: Request{}, page: Page{Body: body(`{"null":"x"}`), Events: 5}},
+			},
+		},
+		{
 			name:   "PersistentToken keeps the newest token (Auth0 [-1:])",
 			paging: `{"PageSize":100,"PageSizeParameterName":"take","nextPageParaName":"from","nextPageTokenJsonPath":"$.[-1:].log_id","pagingType":"PersistentToken"}`,
 			steps: []step{
