@@ -75,5 +75,7 @@ Exit code 0 when there are no errors.`,
 	fl.StringVar(&o.Connection, "connection", "", "run only the connection with this name")
 	fl.IntVar(&o.MaxPages, "max-pages", 0, "stop after N pages per connection (0 = follow every page)")
 	fl.StringVarP(&output, "output", "o", "table", "json or table")
+	fl.StringVar(&o.Record, "record", "", "write the HTTP exchanges to DIR/cassette.json (secrets redacted)")
+	fl.StringVar(&o.Replay, "replay", "", "answer every request from DIR/cassette.json instead of the network (the recording's clock and window)")
 	return c
 }

@@ -26,8 +26,15 @@
 // credentials — are redacted in every URL, warning and error of the Report.
 // Events and rows are source data and are shown as received.
 //
-// What it does not do: it does not record or replay HTTP exchanges
-// (--record/--replay are the caller's job around opts.HTTP), does not
-// expand ARM copy loops (one instance runs, with a warning), does not store
+// Cassettes (cassette.go): Options.Record writes every HTTP exchange of the
+// run to DIR/cassette.json — known secrets, Authorization/Cookie/API-key
+// headers and secret-looking JSON members (access_token, password, ...)
+// replaced by "***" — with the run's clock; Options.Replay answers every
+// request from such a cassette (first unused exchange with the same method
+// and redacted URL, in recorded order) and uses the recorded clock, so a
+// replay polls the same window offline. Each report request also says the
+// paging decision taken after it (next page, last page, stop: reason).
+//
+// What it does not do: it does not expand ARM copy loops (one instance runs, with a warning), does not store
 // anything, and decides no exit code (Report.Errors empty means success).
 package drytest

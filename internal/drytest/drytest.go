@@ -39,6 +39,14 @@ type Options struct {
 	HTTP *http.Client     // nil = a default client
 	// Sleep waits between retries; nil = a real, context-aware sleep.
 	Sleep func(ctx context.Context, d time.Duration) error
+
+	// Record, when set, is a directory where the run's HTTP exchanges are
+	// written as a redacted cassette (cassette.json).
+	Record string
+	// Replay, when set, is a cassette directory the run is answered from:
+	// no request leaves the process, and the clock is the recording's
+	// (so the same window is polled).
+	Replay string
 }
 
 // Run dry-runs the connections of opts.PollerFile for one window each:
@@ -90,6 +98,41 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 		a := c.Properties.Auth
 		red.add(a.Password, a.APIKey)
 		red.addBasic(a.UserName, a.Password)
+	}
+
+	// Cassettes: wrap the transport once every secret is known.
+	var recording *recordingTransport
+	switch {
+	case opts.Record != "" && opts.Replay != "":
+		return nil, errBothCassetteModes
+	case opts.Replay != "":
+		c, err := LoadCassette(opts.Replay)
+		if err != nil {
+			return nil, err
+		}
+		recorded := c.Now
+		now = func() time.Time { return recorded }
+		opts.HTTP = &http.Client{Transport: newReplay(c, red)}
+		if opts.Sleep == nil {
+			opts.Sleep = func(ctx context.Context, _ time.Duration) error { return ctx.Err() }
+		}
+	case opts.Record != "":
+		base := http.DefaultTransport
+		if opts.HTTP != nil && opts.HTTP.Transport != nil {
+			base = opts.HTTP.Transport
+		}
+		recording = &recordingTransport{next: base, red: red}
+		client := &http.Client{Transport: recording}
+		if opts.HTTP != nil {
+			client.Timeout, client.CheckRedirect, client.Jar = opts.HTTP.Timeout, opts.HTTP.CheckRedirect, opts.HTTP.Jar
+		}
+		opts.HTTP = client
+		started := now()
+		defer func() {
+			if err := recording.save(opts.Record, started); err != nil {
+				rep.errorf("%v", err)
+			}
+		}()
 	}
 
 	if dcrData != nil {
@@ -204,6 +247,7 @@ func runConnection(ctx context.Context, conn *resource.Connection, opts Options,
 		HTTP:   opts.HTTP,
 		Logger: slog.New(slog.DiscardHandler),
 		Trace:  rec.trace,
+		OnPage: rec.page,
 	}
 	if opts.MaxPages > 0 {
 		cfg.MaxPages = opts.MaxPages
@@ -261,6 +305,24 @@ func (r *recorder) Commit(_ context.Context, events []any, _ []byte) error {
 		r.requests[n-1].Events += len(events)
 	}
 	return nil
+}
+
+// page records the paging decision on the request that fetched the page.
+func (r *recorder) page(p poll.PageInfo) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	n := len(r.requests)
+	if n == 0 {
+		return
+	}
+	switch {
+	case p.Err != nil:
+		r.requests[n-1].Next = "stop: " + p.Err.Error()
+	case p.More:
+		r.requests[n-1].Next = "next page"
+	default:
+		r.requests[n-1].Next = "last page"
+	}
 }
 
 func (r *recorder) trace(t httpx.Trace) {

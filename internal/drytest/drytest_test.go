@@ -576,6 +576,7 @@ func TestJSONShape(t *testing.T) {
 					Attempt    int    `json:"attempt"`
 					Events     int    `json:"events"`
 					LatencyMs  int64  `json:"latencyMs"`
+					Next       string `json:"next"`
 					Error      string `json:"error"`
 				} `json:"requests"`
 				Events   []any                       `json:"events"`

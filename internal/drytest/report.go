@@ -34,7 +34,11 @@ type Request struct {
 	Attempt    int    `json:"attempt"`
 	Events     int    `json:"events"` // events extracted from this response
 	LatencyMs  int64  `json:"latencyMs"`
-	Error      string `json:"error,omitempty"`
+	// Next is the paging decision after this response: "next page",
+	// "last page" or "stop: <reason>" ("" for retried attempts and nested
+	// requests).
+	Next  string `json:"next,omitempty"`
+	Error string `json:"error,omitempty"`
 }
 
 func newReport() *Report {
@@ -109,14 +113,18 @@ func (r *Report) WriteText(w io.Writer) error {
 	ew.printf("Requests (%d)\n", len(r.Requests))
 	if len(r.Requests) > 0 {
 		tw := tabwriter.NewWriter(ew, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "  CONNECTION\tMETHOD\tURL\tSTATUS\tLATENCY\tEVENTS\tERROR")
+		fmt.Fprintln(tw, "  CONNECTION\tMETHOD\tURL\tSTATUS\tLATENCY\tEVENTS\tNEXT\tERROR")
 		for _, q := range r.Requests {
 			status := "-"
 			if q.Status != 0 {
 				status = fmt.Sprint(q.Status)
 			}
-			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\t%d\t%s\n", q.Connection, q.Method, q.URL, status,
-				(time.Duration(q.LatencyMs) * time.Millisecond).String(), q.Events, oneLine(q.Error))
+			next := q.Next
+			if next == "" {
+				next = "-"
+			}
+			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\t%d\t%s\t%s\n", q.Connection, q.Method, q.URL, status,
+				(time.Duration(q.LatencyMs) * time.Millisecond).String(), q.Events, next, oneLine(q.Error))
 		}
 		if err := tw.Flush(); err != nil {
 			return fmt.Errorf("writing text report: %w", err)

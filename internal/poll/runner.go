@@ -87,6 +87,9 @@ type Config struct {
 	// engine turns it on). A crash may then re-fetch up to two pages that
 	// were fetched ahead; the sink still sees every event once.
 	Prefetch bool
+	// OnPage, when set, is told the paging decision after each root page
+	// (codeless test prints it).
+	OnPage func(PageInfo)
 	// MinCommitEvents lets pages accumulate until this many events (or the
 	// window's end) before one commit; 0 commits every page. Larger
 	// batches commit faster; a crash refetches the uncommitted pages.
@@ -518,6 +521,15 @@ func (r *Runner) PollWindow(ctx context.Context, start, end time.Time) (res Wind
 	return fail(ClassSource, errors.New("internal error: page producer ended early"))
 }
 
+// PageInfo is the paging decision after one root page.
+type PageInfo struct {
+	Page   int    // 1-based page of the window
+	URL    string // the page's request URL (unredacted)
+	Events int    // events extracted (before nested steps)
+	More   bool   // another page follows
+	Err    error  // paging error that stopped the window (loop guard, page cap, ...)
+}
+
 // pageItem is one fetched page (or the error that ended fetching).
 type pageItem struct {
 	events []any
@@ -577,6 +589,9 @@ func (r *Runner) produce(ctx context.Context, start, end time.Time, pg paging.Pa
 		more, perr := pg.Next(paging.Page{URL: hr.URL.String(), Status: resp.Status, Header: resp.Header, Body: page.Body, Events: parentEvents})
 		if perr == nil && more && n >= r.cfg.MaxPages {
 			perr = fmt.Errorf("%w: page cap of %d pages per window reached", paging.ErrLoop, r.cfg.MaxPages)
+		}
+		if r.cfg.OnPage != nil {
+			r.cfg.OnPage(PageInfo{Page: n, URL: hr.URL.String(), Events: parentEvents, More: more && perr == nil, Err: perr})
 		}
 		it := pageItem{events: page.Events, cursor: pg.Cursor(), stop: perr != nil || !more, perr: perr}
 		if !send(it) || it.stop {
