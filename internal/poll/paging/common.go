@@ -302,3 +302,51 @@ func encodeCursor(v any) []byte {
 }
 
 var errNoParam = errors.New("nowhere to send the token: set nextPageParaName or nextPageRequestHeader")
+
+// fingerprint hashes a parsed document (object members combined order-
+// independently, so no key sort is needed). Offset and CountBasedPaging use
+// it to notice a source that ignores the page parameter and returns the
+// same page again (SPEC §4 "an identical page stops the window").
+func fingerprint(v any) uint64 {
+	const prime = 1099511628211
+	h := uint64(14695981039346656037)
+	mix := func(x uint64) { h = (h ^ x) * prime }
+	str := func(s string) uint64 {
+		x := uint64(14695981039346656037)
+		for i := 0; i < len(s); i++ {
+			x = (x ^ uint64(s[i])) * prime
+		}
+		return x
+	}
+	switch x := v.(type) {
+	case nil:
+		mix(1)
+	case bool:
+		if x {
+			mix(2)
+		} else {
+			mix(3)
+		}
+	case string:
+		mix(4)
+		mix(str(x))
+	case map[string]any:
+		mix(5)
+		var sum uint64
+		for k, e := range x {
+			sum += (str(k) ^ 0x9e3779b97f4a7c15) * (fingerprint(e) | 1)
+		}
+		mix(sum)
+		mix(uint64(len(x)))
+	case []any:
+		mix(6)
+		for _, e := range x {
+			mix(fingerprint(e))
+		}
+		mix(uint64(len(x)))
+	default:
+		mix(7)
+		mix(str(scalarString(x)))
+	}
+	return h
+}

@@ -126,6 +126,7 @@ type countWindow struct {
 	page   int64 // page number of the next request
 	events int64
 	done   bool
+	last   uint64 // fingerprint of the previous page (0 = none yet)
 }
 
 func (w *countWindow) Request() Request {
@@ -143,6 +144,14 @@ func (w *countWindow) Request() Request {
 
 func (w *countWindow) Next(pg Page) (bool, error) {
 	p := w.p
+	if pg.Events > 0 && pg.Body != nil {
+		fp := fingerprint(pg.Body)
+		if w.last != 0 && fp == w.last {
+			w.done = true
+			return false, fmt.Errorf("%w: page %d is identical to the previous page (the source ignores %s?)", ErrLoop, w.page, p.c.PageNumberParamName)
+		}
+		w.last = fp
+	}
 	w.events += int64(pg.Events)
 	cur := w.page
 	if p.num != nil {

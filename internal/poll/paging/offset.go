@@ -132,6 +132,7 @@ type offsetWindow struct {
 	read  int // events read in this window so far
 	pages int // pages read
 	done  bool
+	last  uint64 // fingerprint of the previous page
 }
 
 // Offset returns the offset value of the next request and whether it is
@@ -167,6 +168,14 @@ func (w *offsetWindow) Request() Request {
 }
 
 func (w *offsetWindow) Next(p Page) (bool, error) {
+	if p.Events > 0 && p.Body != nil {
+		fp := fingerprint(p.Body)
+		if w.pages > 0 && fp == w.last {
+			w.done = true
+			return false, fmt.Errorf("%w: Offset page %d is identical to the previous page (the source ignores %s?)", ErrLoop, w.pages+1, w.o.c.ParamName)
+		}
+		w.last = fp
+	}
 	w.pages++
 	w.read += p.Events
 	c := w.o.c

@@ -22,7 +22,8 @@
 // ("$skip"/"$top" are plain OData names).
 //
 // Stop conditions follow reference §2.6.8. Loop guards: a repeated link or
-// token in one window stops with ErrLoop. The page cap per window lives in
+// token in one window, or (Offset, CountBasedPaging) a page identical to the
+// previous one, stops with ErrLoop. The page cap per window lives in
 // the poll Runner. Persistent types return from Cursor(), after the last page
 // of a window, the position to continue from in the next window; the Runner
 // saves it in its checkpoint. Cursors are small versionless JSON objects.

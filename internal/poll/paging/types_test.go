@@ -301,8 +301,8 @@ func TestPagingTypes(t *testing.T) {
 			name:   "Offset step and maxOffsetPath (VersasecCMS)",
 			paging: `{"pagingType":"Offset","offsetParaName":"resultPosition","step":2,"maxOffsetPath":"$.maxCount","pagingInfoPlacement":"RequestBody"}`,
 			steps: []step{
-				{want: Request{Body: map[string]any{"resultPosition": 0}, Vars: q("_Offset", "0")}, page: Page{Body: body(`{"maxCount":4}`), Events: 2}, more: true},
-				{want: Request{Body: map[string]any{"resultPosition": 2}, Vars: q("_Offset", "2")}, page: Page{Body: body(`{"maxCount":4}`), Events: 2}},
+				{want: Request{Body: map[string]any{"resultPosition": 0}, Vars: q("_Offset", "0")}, page: Page{Body: body(`{"maxCount":4,"rows":[1,2]}`), Events: 2}, more: true},
+				{want: Request{Body: map[string]any{"resultPosition": 2}, Vars: q("_Offset", "2")}, page: Page{Body: body(`{"maxCount":4,"rows":[3,4]}`), Events: 2}},
 			},
 		},
 		{
@@ -318,8 +318,8 @@ func TestPagingTypes(t *testing.T) {
 			name:   "CountBasedPaging total results reached",
 			paging: `{"pagingType":"CountBasedPaging","pageNumberParaName":"page","pageSize":2,"pageSizeParaName":"size","totalResultsJsonPath":"$.page.totalElements"}`,
 			steps: []step{
-				{want: Request{Query: q("page", "1", "size", "2")}, page: Page{Body: body(`{"page":{"totalElements":4}}`), Events: 2}, more: true},
-				{want: Request{Query: q("page", "2", "size", "2")}, page: Page{Body: body(`{"page":{"totalElements":4}}`), Events: 2}},
+				{want: Request{Query: q("page", "1", "size", "2")}, page: Page{Body: body(`{"page":{"totalElements":4},"items":["a","b"]}`), Events: 2}, more: true},
+				{want: Request{Query: q("page", "2", "size", "2")}, page: Page{Body: body(`{"page":{"totalElements":4},"items":["c","d"]}`), Events: 2}},
 			},
 		},
 		{
@@ -328,6 +328,31 @@ func TestPagingTypes(t *testing.T) {
 			steps: []step{
 				{want: Request{Query: q("$page", "1")}, page: Page{Body: body(`{"page":1}`), Events: 50}, more: true},
 				{want: Request{Query: q("$page", "2")}, page: Page{Body: body(`{"page":2}`), Events: 49}},
+			},
+		},
+		{
+			name:   "Offset identical page is a loop",
+			paging: `{"offsetParaName":"o","pageSize":1,"pagingType":"Offset"}`,
+			steps: []step{
+				{want: Request{Query: q("o", "0"), Vars: q("_Offset", "0")}, page: Page{Body: body(`[{"id":1,"b":{"x":[1,2]}}]`), Events: 1}, more: true},
+				{want: Request{Query: q("o", "1"), Vars: q("_Offset", "1")}, page: Page{Body: body(`[{"b":{"x":[1,2]},"id":1}]`), Events: 1}, loop: true},
+			},
+		},
+		{
+			name:   "Offset pages that differ in one nested value go on",
+			paging: `{"offsetParaName":"o","pageSize":1,"pagingType":"Offset"}`,
+			steps: []step{
+				{want: Request{Query: q("o", "0"), Vars: q("_Offset", "0")}, page: Page{Body: body(`[{"id":1,"b":{"x":[1,2]}}]`), Events: 1}, more: true},
+				{want: Request{Query: q("o", "1"), Vars: q("_Offset", "1")}, page: Page{Body: body(`[{"id":1,"b":{"x":[2,1]}}]`), Events: 1}, more: true},
+				{want: Request{Query: q("o", "2"), Vars: q("_Offset", "2")}, page: Page{Body: body(`[]`), Events: 0}},
+			},
+		},
+		{
+			name:   "CountBasedPaging identical page is a loop",
+			paging: `{"pagingType":"CountBasedPaging","pageNumberParaName":"p"}`,
+			steps: []step{
+				{want: Request{Query: q("p", "1")}, page: Page{Body: body(`{"v":[{"a":"x"}]}`), Events: 1}, more: true},
+				{want: Request{Query: q("p", "2")}, page: Page{Body: body(`{"v":[{"a":"x"}]}`), Events: 1}, loop: true},
 			},
 		},
 		{
