@@ -2,6 +2,7 @@ package kql_test
 
 import (
 	"bytes"
+	"context"
 	"database/sql"
 	"encoding/json"
 	"flag"
@@ -360,8 +361,15 @@ func openGoldenDB(t *testing.T, tables map[string]*goldenTable) *sql.DB {
 	if err != nil {
 		t.Fatal(err)
 	}
-	db.SetMaxOpenConns(1)
 	t.Cleanup(func() { db.Close() })
+	conn, err := db.Conn(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sqlgen.RegisterFunctions(context.Background(), conn); err != nil {
+		t.Fatal(err)
+	}
+	conn.Close()
 	for _, tb := range tables {
 		var cols, marks []string
 		for _, c := range tb.schema {
@@ -439,7 +447,7 @@ func schemaString(s schema.Schema) string {
 }
 
 func runSQLCase(db *sql.DB, c *goldenCase) (*result, error) {
-	q, err := sqlgen.ToSQL(c.query, goldenCatalog(c.tables), sqlgen.Options{Now: goldenNow})
+	q, err := sqlgen.ToSQL(c.query, goldenCatalog(c.tables), sqlgen.Options{Now: goldenNow, UDFs: true})
 	if err != nil {
 		return nil, err
 	}
@@ -562,7 +570,7 @@ func TestGolden(t *testing.T) {
 						}
 						_, err = eval.CompileTransform(src, tb.schema)
 					} else {
-						_, err = sqlgen.ToSQL(c.query, goldenCatalog(c.tables), sqlgen.Options{Now: goldenNow})
+						_, err = sqlgen.ToSQL(c.query, goldenCatalog(c.tables), sqlgen.Options{Now: goldenNow, UDFs: true})
 					}
 					if err == nil || !strings.Contains(err.Error(), c.wantErr) {
 						t.Errorf("%s: want error containing %q, got %v", loc, c.wantErr, err)
@@ -582,7 +590,7 @@ func TestGolden(t *testing.T) {
 							t.Errorf("%s: %s\n  query: %s", loc, d, c.query)
 						}
 					}
-				} else if _, err := sqlgen.ToSQL(c.query, goldenCatalog(c.tables), sqlgen.Options{Now: goldenNow}); err == nil {
+				} else if _, err := sqlgen.ToSQL(c.query, goldenCatalog(c.tables), sqlgen.Options{Now: goldenNow, UDFs: true}); err == nil {
 					// A !nosql marker must be removed once the translation exists.
 					if res, err := runSQLCase(db, c); err == nil && compare("sql", res, want, ordered) == "" {
 						t.Errorf("%s: marked !nosql (%s) but SQL now gives the expected result; remove the marker", loc, c.noSQL)

@@ -25,6 +25,10 @@ type Options struct {
 	// Now is the value of now() (and the origin of ago()); it is bound as a
 	// parameter, never read from the database clock.
 	Now time.Time
+	// UDFs says RegisterFunctions was called on the database: todatetime()
+	// of strings then accepts every KQL format (kql_todatetime), not only
+	// ISO 8601.
+	UDFs bool
 }
 
 // Query is a translated query.
@@ -80,7 +84,7 @@ func ToSQL(src string, cat Catalog, opts Options) (*Query, error) {
 	if now.IsZero() {
 		now = time.Now()
 	}
-	g := &gen{src: src, now: now.UTC()}
+	g := &gen{src: src, now: now.UTC(), udfs: opts.UDFs}
 	out, gerr := g.query(q)
 	if gerr != nil {
 		return nil, gerr
@@ -92,6 +96,7 @@ type gen struct {
 	src  string
 	now  time.Time
 	args []any
+	udfs bool
 }
 
 // unsupported is an error carrying a source position.
@@ -763,9 +768,9 @@ func (g *gen) call1(c *check.Call, in schema.Schema) (string, error) {
 		case schema.DateTime:
 			return a[0], nil
 		case schema.Dynamic:
-			return stringToTimestamp("json_extract_string(" + a[0] + ", '$')"), nil
+			return g.stringToTimestamp("json_extract_string(" + a[0] + ", '$')"), nil
 		case schema.String:
-			return stringToTimestamp(a[0]), nil
+			return g.stringToTimestamp(a[0]), nil
 		}
 		return "CAST(NULL AS TIMESTAMP)", nil
 	case "parse_json":
@@ -1482,8 +1487,12 @@ func startOf(unit string, a []string) string {
 // stringToTimestamp converts a string to a UTC TIMESTAMP: ISO 8601 forms
 // (TRY_CAST), with a trailing +hh:mm/-hh:mm offset converted to UTC.
 // Other forms todatetime() accepts in the evaluator (RFC 822/850, US
-// month-first dates) give null in SQL: a documented difference.
-func stringToTimestamp(s string) string {
+// month-first dates) give null unless Options.UDFs is set, in which case
+// the registered kql_todatetime (value.ParseDateTime) does the parsing.
+func (g *gen) stringToTimestamp(s string) string {
+	if g.udfs {
+		return udfToDatetime + "(" + s + ")"
+	}
 	const off = `'([+-])(\d\d):?(\d\d)$'`
 	local := "TRY_CAST(regexp_replace(" + s + ", " + off + ", '') AS TIMESTAMP)"
 	minutes := "(CAST(regexp_extract(" + s + ", " + off + ", 2) AS INTEGER) * 60 + CAST(regexp_extract(" + s + ", " + off + ", 3) AS INTEGER))"
