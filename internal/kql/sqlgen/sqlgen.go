@@ -1089,6 +1089,40 @@ func (g *gen) call1(c *check.Call, in schema.Schema) (string, error) {
 			lists = append(lists, "CAST("+a[i]+" AS JSON[])")
 		}
 		return "(CASE WHEN " + strings.Join(conds, " AND ") + " THEN CAST(to_json(flatten([" + strings.Join(lists, ", ") + "])) AS JSON) END)", nil
+	case "countof":
+		kind := "normal"
+		if len(a) > 2 {
+			k, ok := constString(c.Args[2])
+			if !ok {
+				return "", g.errf(c.Sp, "countof needs a constant kind (normal or regex)")
+			}
+			kind = k
+		}
+		src, sub := g.strT(ts[0], a[0]), g.strT(ts[1], a[1])
+		if kind == "regex" {
+			if _, ok := constString(c.Args[1]); !ok {
+				return "", g.errf(c.Sp, "countof needs a constant regular expression in queries")
+			}
+			return "CAST(len(regexp_extract_all(" + src + ", " + sub + ")) AS BIGINT)", nil
+		}
+		// Plain matches may overlap (countof("aaaa", "aa") is 3).
+		return "(CASE WHEN length(" + sub + ") = 0 THEN CAST(0 AS BIGINT) ELSE CAST(len(list_filter(range(1, length(" + src + ") - length(" + sub + ") + 2), " +
+			"i -> substring(" + src + ", i, length(" + sub + ")) = " + sub + ")) AS BIGINT) END)", nil
+	case "zip":
+		var conds, lens, items []string
+		for i := range a {
+			if ts[i] != schema.Dynamic {
+				return "CAST(NULL AS JSON)", nil
+			}
+			conds = append(conds, "json_type("+a[i]+") = 'ARRAY'")
+			lens = append(lens, "json_array_length("+a[i]+")")
+			items = append(items, "json_extract("+a[i]+", '$[' || i || ']')")
+		}
+		n := lens[0]
+		if len(lens) > 1 {
+			n = "greatest(" + strings.Join(lens, ", ") + ")"
+		}
+		return "(CASE WHEN " + strings.Join(conds, " AND ") + " THEN CAST(to_json(list_transform(range(CAST(" + n + " AS BIGINT)), i -> json_array(" + strings.Join(items, ", ") + "))) AS JSON) END)", nil
 	case "gettype":
 		if t0 != schema.Dynamic {
 			name := map[schema.Type]string{schema.Long: "long", schema.Int: "int", schema.Real: "real", schema.Decimal: "decimal",
