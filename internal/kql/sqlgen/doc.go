@@ -19,12 +19,23 @@
 // matches identifiers case-insensitively, KQL does not; the final SELECT
 // applies the KQL names.
 //
+// Operators: where, project*, extend, summarize (count, countif, sum,
+// sumif, avg, min, max, dcount, make_list, make_set, take_any, percentile
+// nearest-rank, arg_max/arg_min through one struct per group), sort/top/
+// take, count, distinct, mv-expand (arrays and bags), parse, union
+// (operator and source, columns by name), join (inner, leftouter,
+// leftanti, leftsemi on equality keys; operands get their own CTE chains),
+// getschema, datatable, print, let; render is passed through in
+// Query.Render.
+//
 // Refused rather than approximated: computed dynamic keys, non-constant
 // regular expressions and has-needles, arithmetic and ordering on dynamic
-// values, join and union, mv-expand of property bags (a run-time error).
-// Known differences from the per-record evaluator (checked by
-// TestDifferentialEvalSQL): DuckDB keeps microseconds (KQL 100 ns),
-// todatetime() on strings is TRY_CAST (ISO 8601 only), dcount is exact, and
-// JSON objects keep insertion order. The ClickHouse dialect is not written
-// yet.
+// values, join without kind= (innerunique). todatetime() of strings is
+// value.ParseDateTime through the DuckDB scalar UDF kql_todatetime when
+// RegisterFunctions was called and Options.UDFs is set, otherwise ISO 8601
+// only (TRY_CAST, offsets converted to UTC). Known differences from the
+// per-record evaluator (checked by the golden suite in internal/kql and by
+// TestDifferentialEvalSQL): DuckDB keeps microseconds (KQL 100 ns), dcount
+// is exact, and JSON objects keep insertion order. The ClickHouse dialect
+// is not written yet.
 package sqlgen
