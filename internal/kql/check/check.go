@@ -1864,11 +1864,13 @@ func (c *checker) union(b *builder, o *syntax.UnionOp) *syntax.Error {
 func (c *checker) join(b *builder, o *syntax.JoinOp) *syntax.Error {
 	kind := strings.ToLower(o.Kind)
 	switch kind {
-	case "inner", "leftouter", "leftanti", "leftsemi":
+	case "inner", "innerunique", "leftouter", "leftanti", "leftsemi":
 	case "":
-		return c.errf(o.Pos(), "join without kind= is Kusto's innerunique (left rows deduplicated by key), which is not supported; write kind=inner, leftouter, leftanti or leftsemi")
+		kind = "innerunique" // Kusto's default
+	case "anti", "leftantisemi":
+		kind = "leftanti"
 	default:
-		return c.errf(o.Pos(), "join kind=%s is not supported (inner, leftouter, leftanti and leftsemi are)", o.Kind)
+		return c.errf(o.Pos(), "join kind=%s is not supported (innerunique, inner, leftouter, leftanti and leftsemi are)", o.Kind)
 	}
 	b.flush(o.Span, "project")
 	right, err := c.operand(o.Right)
@@ -1924,7 +1926,7 @@ func (c *checker) join(b *builder, o *syntax.JoinOp) *syntax.Error {
 		j.RightKeys = append(j.RightKeys, ri)
 	}
 	out := append(schema.Schema(nil), left...)
-	if kind == "inner" || kind == "leftouter" {
+	if kind == "inner" || kind == "innerunique" || kind == "leftouter" {
 		for _, col := range right.Output {
 			out = append(out, schema.Column{Name: uniqueName(out, col.Name), Type: col.Type})
 		}

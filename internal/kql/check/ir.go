@@ -174,9 +174,11 @@ type Union struct {
 }
 
 // Join joins the piped input (left) with Right on equality of
-// LeftKeys[i] and RightKeys[i]. Kind is inner, leftouter, leftanti or
-// leftsemi; inner and leftouter output the left columns then the right
-// ones (names made unique with 1, 2 suffixes), the others the left columns.
+// LeftKeys[i] and RightKeys[i]. Kind is innerunique (Kusto's default: one
+// left row per key value, chosen arbitrarily, then inner), inner,
+// leftouter, leftanti or leftsemi; the first three output the left columns
+// then the right ones (names made unique with 1, 2 suffixes), the others
+// the left columns.
 type Join struct {
 	Base
 	Kind      string

@@ -23,14 +23,15 @@
 // sumif, avg, min, max, dcount, make_list, make_set, take_any, percentile
 // nearest-rank, arg_max/arg_min through one struct per group), sort/top/
 // take, count, distinct, mv-expand (arrays and bags), parse, union
-// (operator and source, columns by name), join (inner, leftouter,
-// leftanti, leftsemi on equality keys; operands get their own CTE chains),
+// (operator and source, columns by name), join (innerunique, inner,
+// leftouter, leftanti, leftsemi on equality keys; operands get their own CTE chains),
 // getschema, datatable, print, let; render is passed through in
 // Query.Render.
 //
 // Refused rather than approximated: computed dynamic keys, non-constant
 // regular expressions and has-needles, arithmetic and ordering on dynamic
-// values, join without kind= (innerunique). todatetime() of strings is
+// values, join kinds other than innerunique, inner, leftouter, leftanti
+// and leftsemi. todatetime() of strings is
 // value.ParseDateTime through the DuckDB scalar UDF kql_todatetime when
 // RegisterFunctions was called and Options.UDFs is set, otherwise ISO 8601
 // only (TRY_CAST, offsets converted to UTC). Known differences from the

@@ -303,8 +303,20 @@ func (g *gen) stageWithOperands(st check.Stage, in schema.Schema, from, prefix s
 			}
 			cols = append(cols, x+" AS "+col(nl+j))
 		}
-		kind := map[string]string{"inner": "JOIN", "leftouter": "LEFT JOIN"}[s.Kind]
-		return "SELECT " + strings.Join(cols, ", ") + " FROM " + from + " AS l " + kind + " " + right + " AS r ON " + cond, sc, nil
+		kind := map[string]string{"inner": "JOIN", "innerunique": "JOIN", "leftouter": "LEFT JOIN"}[s.Kind]
+		left := from
+		if s.Kind == "innerunique" {
+			// One left row per key value (Kusto picks any; so do we).
+			var keys, all []string
+			for _, k := range s.LeftKeys {
+				keys = append(keys, col(k))
+			}
+			for j := range in {
+				all = append(all, col(j))
+			}
+			left = "(SELECT " + strings.Join(all, ", ") + " FROM (SELECT *, row_number() OVER (PARTITION BY " + strings.Join(keys, ", ") + ") AS _rn FROM " + from + ") WHERE _rn = 1)"
+		}
+		return "SELECT " + strings.Join(cols, ", ") + " FROM " + left + " AS l " + kind + " " + right + " AS r ON " + cond, sc, nil
 	}
 	body, err := g.stage(st, in, from)
 	return body, nil, err
