@@ -322,6 +322,9 @@ func (c *checker) pipeline(pl *syntax.Pipeline, top bool) (*Query, *syntax.Error
 		var row []Expr
 		var sch schema.Schema
 		for i, ne := range s.Cols {
+			if err := c.declName(ne.Name); err != nil {
+				return nil, err
+			}
 			e, err := c.expr(ne.Expr, &scope{})
 			if err != nil {
 				return nil, err
@@ -475,6 +478,9 @@ func (c *checker) op(b *builder, op syntax.Op) *syntax.Error {
 		for _, ne := range o.Cols {
 			if ne.Name == nil {
 				return c.errf(ne.Pos(), "project-rename needs New = Old")
+			}
+			if err := c.declName(ne.Name); err != nil {
+				return err
 			}
 			old, ok := ne.Expr.(*syntax.Ident)
 			if !ok {
@@ -723,6 +729,9 @@ func (c *checker) extend(b *builder, cols []*syntax.NamedExpr) *syntax.Error {
 		if len(ne.Names) > 0 {
 			return c.errf(ne.Pos(), "multi-column assignment is not supported")
 		}
+		if err := c.declName(ne.Name); err != nil {
+			return err
+		}
 		e, err := c.expr(ne.Expr, sc)
 		if err != nil {
 			return err
@@ -778,6 +787,9 @@ func (c *checker) project(b *builder, o *syntax.ProjectOp) *syntax.Error {
 	for _, ne := range o.Cols {
 		if len(ne.Names) > 0 {
 			return c.errf(ne.Pos(), "multi-column assignment is not supported")
+		}
+		if err := c.declName(ne.Name); err != nil {
+			return err
 		}
 		e, err := c.expr(ne.Expr, sc)
 		if err != nil {
@@ -1056,6 +1068,9 @@ func (c *checker) summarize(b *builder, o *syntax.SummarizeOp) *syntax.Error {
 	s := &Summarize{}
 	var out schema.Schema
 	for _, k := range o.By {
+		if err := c.declName(k.Name); err != nil {
+			return err
+		}
 		e, err := c.expr(k.Expr, sc)
 		if err != nil {
 			return err
@@ -1078,6 +1093,9 @@ func (c *checker) summarize(b *builder, o *syntax.SummarizeOp) *syntax.Error {
 		out = append(out, schema.Column{Name: uniqueName(out, name), Type: e.Type()})
 	}
 	for _, a := range o.Aggs {
+		if err := c.declName(a.Name); err != nil {
+			return err
+		}
 		call, ok := a.Expr.(*syntax.Call)
 		if !ok {
 			return c.errf(a.Expr.Pos(), "summarize needs an aggregation function such as count() or max(x)")
@@ -1934,5 +1952,19 @@ func (c *checker) join(b *builder, o *syntax.JoinOp) *syntax.Error {
 	j.Base = Base{Schema: out, Sp: o.Span, Op: "join"}
 	b.stages = append(b.stages, j)
 	b.reset(out)
+	return nil
+}
+
+// reservedNames are type keywords Kusto.Language refuses as unbracketed
+// declared column names (KS228, measured with tools/kqloracle).
+var reservedNames = map[string]bool{"boolean": true, "int": true, "int64": true, "long": true, "real": true,
+	"double": true, "float": true, "decimal": true, "string": true, "datetime": true, "date": true,
+	"timespan": true, "time": true, "dynamic": true}
+
+// declName checks a declared column name (Name = ...).
+func (c *checker) declName(id *syntax.Ident) *syntax.Error {
+	if id != nil && !id.Quoted && reservedNames[id.Name] {
+		return c.errf(id.Pos(), "the name %q is a type keyword and must be bracketed as ['%s']", id.Name, id.Name)
+	}
 	return nil
 }
