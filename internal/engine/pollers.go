@@ -130,6 +130,17 @@ func (p *pollers) runOne(ctx context.Context, conn *resource.Connection) {
 		if err != nil {
 			cp = nil
 		}
+		if errors.Is(err, store.ErrNotFound) || (err == nil && len(cp) == 0) {
+			// Pin the first window of a new connection before fetching
+			// anything: batched commits may store nothing before a crash,
+			// and a restart must not slide the window past events the
+			// source already had (SPEC §4 first window).
+			start, _ := poll.FirstWindow(conn, e.cfg.Now())
+			pinned := poll.Checkpoint{Done: &start}.Marshal()
+			if err := e.st.PutCheckpoint(ctx, checkpointKey(conn.Name), pinned); err == nil {
+				cp = pinned
+			}
+		}
 		r, err := poll.New(poll.Config{
 			Name:        conn.Name,
 			Conn:        conn,

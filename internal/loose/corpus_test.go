@@ -91,7 +91,7 @@ func TestCorpusLooseFolders(t *testing.T) {
 		if tmpl == nil {
 			for _, p := range problems {
 				if !p.Warning {
-					outcome = "template: " + firstLine(strings.TrimPrefix(p.String(), root+"/"))
+					outcome = "template: " + firstLine(strings.ReplaceAll(p.String(), root+"/", ""))
 					break
 				}
 			}
