@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -134,5 +135,21 @@ func TestServeFlags(t *testing.T) {
 		if code, _, errs := run(t, "serve", "--workspace", ws, "--data", t.TempDir()); code != 2 || !strings.Contains(errs, "--workspace") {
 			t.Errorf("workspace %q: exit %d %s", ws, code, errs)
 		}
+	}
+}
+
+func TestBenchCommand(t *testing.T) {
+	code, out, errOut := run(t, "bench", "--windows", "2", "--pages", "3", "--per-page", "7")
+	if code != 0 {
+		t.Fatalf("bench exited %d: %s", code, errOut)
+	}
+	for _, mode := range []string{"perpage", "engine"} {
+		// 2 windows × 3 pages × 7 events, verified against the table.
+		if !regexp.MustCompile(`(?m)^` + mode + `\s+42\s`).MatchString(out) {
+			t.Errorf("no %s line with 42 events in:\n%s", mode, out)
+		}
+	}
+	if code, _, errOut := run(t, "bench", "--mode", "fast"); code != 2 || !strings.Contains(errOut, `"fast"`) {
+		t.Errorf("bad --mode: exit %d, stderr %q; want exit 2 naming the mode", code, errOut)
 	}
 }

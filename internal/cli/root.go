@@ -61,7 +61,7 @@ func newRoot(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 	root.SetIn(stdin)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
-	root.AddCommand(newServe(), newLint(), newTest(), newQuery(), newDeploy(), newConnect(), newDisconnect(), newStatus())
+	root.AddCommand(newServe(), newLint(), newTest(), newQuery(), newDeploy(), newConnect(), newDisconnect(), newStatus(), newBench())
 	return root
 }
 

@@ -60,6 +60,16 @@ func (q *Query) Describe() string {
 				parts = append(parts, DescribeExpr(e, in))
 			}
 			fmt.Fprintf(&b, "distinct %s\n", strings.Join(parts, ", "))
+		case *GetSchema:
+			b.WriteString("getschema\n")
+		case *Union:
+			var parts []string
+			for _, sub := range s.Inputs {
+				parts = append(parts, "("+strings.ReplaceAll(sub.Describe(), "\n", "; ")+")")
+			}
+			fmt.Fprintf(&b, "union self=%v %s maps=%v\n", s.Self, strings.Join(parts, ", "), s.Maps)
+		case *Join:
+			fmt.Fprintf(&b, "join kind=%s (%s) left=%v right=%v\n", s.Kind, strings.ReplaceAll(s.Right.Describe(), "\n", "; "), s.LeftKeys, s.RightKeys)
 		}
 		in = st.Out()
 	}

@@ -16,6 +16,8 @@ var vocab = []string{
 	"tostring", "toint", "todatetime", "parse_json", "iff", "case", "coalesce", "strcat", "split", "bin", "ago", "now",
 	"columnifexists", "array_length", "pack", "substring", "replace_regex", "extract", "datetime_add", "max", "count()",
 	"isnull", "isempty", "tolower", "strlen", "make_datetime", "startofday", "pack_array", "todynamic", "[0]", "['k']",
+	"union", "join", "kind=inner", "kind=leftsemi", "on", "$left.n", "$right.n", "(T)", "T", "getschema", "arg_max",
+	"arg_min", "percentile", "let", ";", "datatable", "print", "double", "['double']",
 }
 
 // QueryFromBytes builds a query over `source`/T from fuzz bytes.
