@@ -6,12 +6,14 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -19,6 +21,7 @@ import (
 	"time"
 
 	"github.com/codeless/codeless/internal/corpustest"
+	"github.com/codeless/codeless/internal/mockapi"
 	"github.com/codeless/codeless/internal/poll"
 	"github.com/codeless/codeless/internal/resource"
 	"github.com/codeless/codeless/internal/timefmt"
@@ -56,9 +59,16 @@ type seenRequest struct {
 }
 
 // twoPages reports whether the paging type is simulated with two pages.
-func twoPages(p *resource.Paging) bool {
+// A next-page token path below the events path (Prisma Cloud's
+// "$.items.next_page_token" with events at "$.items") selects nothing in
+// an event array: such a source sends one page, as in Azure.
+func twoPages(pp resource.PollerProperties) bool {
+	p := pp.Paging
 	if p == nil {
 		return false
+	}
+	if tokenInsideEvents(pp) || strings.EqualFold(strings.TrimSpace(p.NextPageTokenJSONPath), "null") {
+		return false // "null" (Prisma Cloud audit): the poller pages once
 	}
 	switch strings.ToLower(p.PagingType) {
 	case "linkheader", "persistentlinkheader":
@@ -145,7 +155,7 @@ func (s *scenario) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	page := 0
 	if s.page > 0 {
 		page = 2 // past the last page: empty
-		if twoPages(p.Paging) && strings.Contains(s.requests[len(s.requests)-1].text, token) && s.page == 1 {
+		if twoPages(p) && strings.Contains(s.requests[len(s.requests)-1].text, token) && s.page == 1 {
 			page = 1
 		}
 	}
@@ -169,11 +179,12 @@ func (s *scenario) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		events = []any{}
 	}
 	var doc any = map[string]any{}
-	if pg := p.Paging; pg != nil && page == 0 && twoPages(pg) {
+	if pg := p.Paging; pg != nil && page == 0 && twoPages(p) {
 		next := s.base + "/conformance-next?cursor=" + token
 		switch strings.ToLower(pg.PagingType) {
 		case "linkheader", "persistentlinkheader":
-			if pg.LinkHeaderTokenJSONPath != "" {
+			// "Link" (Cisco Meraki) names the header, not a body path.
+			if lp := strings.TrimSpace(pg.LinkHeaderTokenJSONPath); lp != "" && !strings.EqualFold(lp, "Link") {
 				doc = placeOr(doc, pg.LinkHeaderTokenJSONPath, next)
 			} else {
 				w.Header().Set("Link", "<"+next+`>; rel="next"`)
@@ -214,6 +225,17 @@ func (s *scenario) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	b, _ := json.Marshal(out)
 	w.Write(b)
+}
+
+// tokenInsideEvents reports whether nextPageTokenJsonPath lies below the
+// first events path (a property of the event array).
+func tokenInsideEvents(pp resource.PollerProperties) bool {
+	if pp.Paging == nil || len(pp.Response.EventsJSONPaths) == 0 || lastEventTokenField(pp.Paging) != "" {
+		return false
+	}
+	ev := strings.TrimSuffix(strings.TrimSpace(pp.Response.EventsJSONPaths[0]), "[*]")
+	tok := strings.TrimSpace(pp.Paging.NextPageTokenJSONPath)
+	return ev != "" && ev != "$" && strings.HasPrefix(tok, ev+".")
 }
 
 var lastEventRe = regexp.MustCompile(`^\$\.?\[-1:?\]\.([A-Za-z0-9_]+)$`)
@@ -261,8 +283,8 @@ func notSimulated(conn *resource.Connection) string {
 		return "eventsJsonPaths " + err.Error()
 	}
 	switch strings.ToLower(p.Auth.Type) {
-	case "jwttoken", "session", "ciscoduo", "alicloudslsv1":
-		return "auth " + p.Auth.Type + ": token/signature exchange not simulated (tested in poll/auth)"
+	case "session":
+		return "auth " + p.Auth.Type + ": login exchange not simulated (tested in poll/auth)"
 	}
 	return ""
 }
@@ -347,10 +369,25 @@ func TestPollerConformance(t *testing.T) {
 			}
 			params[k] = paramValue(v)
 		}
+		// ARM conditions over Dropdown selections: run the file once per
+		// parameter choice the conditions test for, each connection once.
 		rep := newReport()
-		ld, err := loadPoller(data, rel, params, "", rep)
-		if err != nil {
-			t.Fatalf("%s: %v", rel, err)
+		ld := &loaded{}
+		ran := map[string]bool{}
+		for _, variant := range conditionVariants(text, params) {
+			vrep := newReport()
+			l, err := loadPoller(data, rel, variant, "", vrep)
+			if err != nil {
+				t.Fatalf("%s: %v", rel, err)
+			}
+			rep.Errors = append(rep.Errors, vrep.Errors...)
+			rep.Warnings = append(rep.Warnings, vrep.Warnings...)
+			for _, c := range l.conns {
+				if !ran[c.Name] {
+					ran[c.Name] = true
+					ld.conns = append(ld.conns, c)
+				}
+			}
 		}
 		if len(ld.conns) == 0 {
 			msg := "no runnable connection"
@@ -465,13 +502,18 @@ func runConformance(t *testing.T, conn *resource.Connection) (status, detail str
 		return "not run", why
 	}
 	s := &scenario{conn: conn, served: map[string]int{}}
-	srv := httptest.NewServer(s)
+	now := time.Date(2024, 3, 6, 8, 0, 0, 0, time.UTC)
+	clock := func() time.Time { return now }
+	handler, authProblems, err := protect(conn, s, clock)
+	if err != nil {
+		return "FAIL", "simulating auth: " + err.Error()
+	}
+	srv := httptest.NewServer(handler)
 	defer srv.Close()
 	s.base = srv.URL
 	target, _ := url.Parse(srv.URL)
 	s.oauth = strings.EqualFold(conn.Properties.Auth.Type, "OAuth2")
 	sink := &conformanceSink{}
-	now := time.Date(2024, 3, 6, 8, 0, 0, 0, time.UTC)
 	r, err := poll.New(poll.Config{Name: conn.Name, Conn: conn, Sink: sink, Now: func() time.Time { return now },
 		Sleep:  func(ctx context.Context, d time.Duration) error { return ctx.Err() },
 		HTTP:   &http.Client{Transport: rerouter{target: target, next: http.DefaultTransport}},
@@ -517,7 +559,7 @@ func runConformance(t *testing.T, conn *resource.Connection) (status, detail str
 	}
 	sort.Strings(problems)
 	pagesPerWindow := 1
-	if twoPages(conn.Properties.Paging) {
+	if twoPages(conn.Properties) {
 		pagesPerWindow = 2
 	}
 	if want := conformanceWindows * pagesPerWindow * 3; len(s.served) != want {
@@ -526,12 +568,18 @@ func runConformance(t *testing.T, conn *resource.Connection) (status, detail str
 		problems = append(problems, fmt.Sprintf("paging: served %d events, want %d (next-page token or link not carried)", len(s.served), want))
 	}
 	problems = append(problems, checkRequests(conn, s.requests, windows)...)
+	problems = append(problems, authProblems()...)
 	if len(problems) > 0 {
 		return "FAIL", strings.Join(problems[:min(3, len(problems))], "; ")
 	}
 	pages := "1 page"
-	if twoPages(conn.Properties.Paging) {
+	switch {
+	case twoPages(conn.Properties):
 		pages = "2 pages"
+	case tokenInsideEvents(conn.Properties):
+		pages = "1 page (nextPageTokenJsonPath lies inside the event array: no token)"
+	case conn.Properties.Paging != nil && strings.EqualFold(strings.TrimSpace(conn.Properties.Paging.NextPageTokenJSONPath), "null"):
+		pages = `1 page (nextPageTokenJsonPath "null")`
 	}
 	return "ok", fmt.Sprintf("%d windows × %s, %d events exactly once, %d requests", conformanceWindows, pages, len(got), len(s.requests))
 }
@@ -546,4 +594,122 @@ func (c *conformanceSink) Commit(_ context.Context, events []any, _ []byte) erro
 	c.events = append(c.events, events...)
 	c.mu.Unlock()
 	return nil
+}
+
+// protect puts the simulated source s behind the auth server the
+// connection's auth object describes (mockapi derives it from the config on
+// its own): a JwtToken token endpoint whose tokens the data requests must
+// carry, or a CiscoDuo / AliCloudSlsV1 signature verifier. problems lists
+// what the auth server rejected, after the run.
+func protect(conn *resource.Connection, s http.Handler, now func() time.Time) (h http.Handler, problems func() []string, err error) {
+	a := conn.Properties.Auth
+	none := func() []string { return nil }
+	switch strings.ToLower(a.Type) {
+	case "jwttoken":
+		login, err := mockapi.NewJwtLogin(a.Fields, now)
+		if err != nil {
+			return nil, nil, err
+		}
+		data := login.Protect(login.Prefix, s)
+		h = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Path == login.TokenPath {
+				login.ServeHTTP(w, r)
+				return
+			}
+			data.ServeHTTP(w, r)
+		})
+		return h, func() []string {
+			var out []string
+			if login.Issued() == 0 {
+				out = append(out, fmt.Sprintf("JwtToken: no token issued (%d login requests refused)", login.Logins()))
+			}
+			if n := login.Rejected(); n > 0 {
+				out = append(out, fmt.Sprintf("JwtToken: %d data requests without a live token", n))
+			}
+			return out
+		}, nil
+	case "ciscoduo":
+		v, err := mockapi.NewDuoVerifierFor(a.Fields, now)
+		if err != nil {
+			return nil, nil, err
+		}
+		return v.Protect(s), func() []string { return signProblems("CiscoDuo", v) }, nil
+	case "alicloudslsv1":
+		v, err := mockapi.NewSLSVerifierFor(a.Fields)
+		if err != nil {
+			return nil, nil, err
+		}
+		return v.Protect(s), func() []string { return signProblems("AliCloudSlsV1", v) }, nil
+	}
+	return s, none, nil
+}
+
+func signProblems(kind string, v interface{ Counts() (int, int) }) []string {
+	ok, bad := v.Counts()
+	switch {
+	case bad > 0:
+		return []string{fmt.Sprintf("%s: %d requests with a wrong signature", kind, bad)}
+	case ok == 0:
+		return []string{kind + ": no signed request"}
+	}
+	return nil
+}
+
+var (
+	containsCondRe = regexp.MustCompile(`contains\(\s*parameters\('([^']+)'\)\s*,\s*'([^']*)'\s*\)`)
+	equalsCondRe   = regexp.MustCompile(`equals\(\s*parameters\('([^']+)'\)(\[0\])?\s*,\s*'([^']*)'\s*\)`)
+)
+
+// conditionVariants returns the parameter sets under which every ARM
+// `condition` of the file (contains/equals over parameters, as the corpus
+// writes them) can be true: a parameter tested with contains() becomes the
+// array of every value tested for; one tested with equals() takes each
+// tested value in turn (as the first element when indexed [0]). The
+// variants are the cross product of those choices; base is the rest.
+func conditionVariants(text string, base map[string]any) []map[string]any {
+	arrays := map[string][]any{}
+	for _, m := range containsCondRe.FindAllStringSubmatch(text, -1) {
+		if !slices.Contains(arrays[m[1]], any(m[2])) {
+			arrays[m[1]] = append(arrays[m[1]], m[2])
+		}
+	}
+	type choice struct {
+		name    string
+		indexed bool
+		values  []string
+	}
+	var choices []*choice
+	byName := map[string]*choice{}
+	for _, m := range equalsCondRe.FindAllStringSubmatch(text, -1) {
+		c := byName[m[1]]
+		if c == nil {
+			c = &choice{name: m[1], indexed: m[2] != ""}
+			byName[m[1]] = c
+			choices = append(choices, c)
+		}
+		if !slices.Contains(c.values, m[3]) {
+			c.values = append(c.values, m[3])
+		}
+	}
+	first := maps.Clone(base)
+	for k, v := range arrays {
+		first[k] = v
+	}
+	out := []map[string]any{first}
+	for _, c := range choices {
+		var next []map[string]any
+		for _, v := range out {
+			for _, val := range c.values {
+				n := maps.Clone(v)
+				if c.indexed {
+					n[c.name] = []any{val}
+				} else {
+					n[c.name] = val
+				}
+				next = append(next, n)
+			}
+		}
+		out = next
+	}
+	return out
 }
