@@ -198,6 +198,50 @@ func textOf(v any) string {
 	return string(b)
 }
 
+// EncodeDocument renders a JSON-shaped document in a response format:
+// "json" (or ""); "jsonlines" (doc is an array, one element per line); "xml"
+// (doc is an object with one member, the root element; objects become
+// child elements in sorted order, arrays repeated elements, members named
+// "#cdata-section" and "#text" — Json.NET's names — a CDATA section and
+// text). It returns the body and its Content-Type.
+func EncodeDocument(format string, doc any) (body []byte, contentType string, err error) {
+	switch strings.ToLower(strings.TrimSpace(format)) {
+	case "", "json":
+		b, err := json.Marshal(doc)
+		return b, "application/json", err
+	case "jsonlines":
+		arr, ok := doc.([]any)
+		if !ok {
+			return nil, "", fmt.Errorf("mock: a jsonlines document must be an array, got %T", doc)
+		}
+		var b bytes.Buffer
+		for _, e := range arr {
+			line, err := json.Marshal(e)
+			if err != nil {
+				return nil, "", err
+			}
+			b.Write(line)
+			b.WriteByte('\n')
+		}
+		return b.Bytes(), "application/x-ndjson", nil
+	case "xml":
+		m, ok := doc.(map[string]any)
+		if !ok || len(m) != 1 {
+			return nil, "", fmt.Errorf("mock: an xml document must be an object with one member (the root element)")
+		}
+		var b bytes.Buffer
+		b.WriteString(`<?xml version="1.0" encoding="UTF-8"?>` + "\n")
+		for k, v := range m {
+			if _, isArr := v.([]any); isArr {
+				return nil, "", fmt.Errorf("mock: the xml root %q must not be an array", k)
+			}
+			writeXML(&b, k, v)
+		}
+		return b.Bytes(), "application/xml", nil
+	}
+	return nil, "", fmt.Errorf("mock: unknown format %q", format)
+}
+
 // cdataText is a string written as a CDATA section in XML (plain in JSON).
 type cdataText string
 
@@ -221,7 +265,14 @@ func writeXML(b *bytes.Buffer, name string, v any) {
 		}
 		sort.Strings(keys)
 		for _, k := range keys {
-			writeXML(b, k, x[k])
+			switch k {
+			case "#cdata-section": // Json.NET's name for a CDATA child
+				b.WriteString("<![CDATA[" + strings.ReplaceAll(textOf(x[k]), "]]>", "]]]]><![CDATA[>") + "]]>")
+			case "#text":
+				xml.EscapeText(b, []byte(textOf(x[k])))
+			default:
+				writeXML(b, k, x[k])
+			}
 		}
 		b.WriteString("</" + name + ">")
 	case nil:
