@@ -11,6 +11,7 @@ package store
 import (
 	"context"
 	"errors"
+	"strconv"
 	"time"
 
 	"github.com/codeless/codeless/internal/schema"
@@ -86,4 +87,53 @@ type State interface {
 
 	GetKV(ctx context.Context, key string) ([]byte, error)
 	PutKV(ctx context.Context, key string, value []byte) error
+}
+
+// SQLColumnNames returns the SQL column names under which a backend whose
+// identifiers ignore case (DuckDB) stores the columns of a table, given the
+// table's schema in storage order. KQL names are case-sensitive, so a table
+// may hold "id" and "Id"; such a backend cannot. A column keeps its KQL name
+// unless an earlier column's SQL name equals it ignoring ASCII case; then it
+// gets the first free name among NAME__2, NAME__3, ... (free: no earlier SQL
+// name equals it ignoring ASCII case). So "eventSource", "EventSource"
+// become "eventSource", "EventSource__2".
+//
+// The name of column i depends only on columns 0..i: appending columns
+// never renames existing ones, and the names are derived again from the
+// ordered schema after a restart (nothing else is persisted). Case folding
+// is ASCII only, which is what DuckDB folds (it keeps "É" and "é" apart)
+// and does not depend on Unicode tables, so the mapping never changes with
+// a Go or Unicode upgrade. Changing this function renames stored columns:
+// don't.
+//
+// kql/sqlgen uses it to read table columns; callers writing SQL by hand
+// against such a backend use it too.
+func SQLColumnNames(cols schema.Schema) []string {
+	out := make([]string, len(cols))
+	used := make(map[string]bool, len(cols))
+	for i, c := range cols {
+		name := c.Name
+		for k := 2; used[foldASCII(name)]; k++ {
+			name = c.Name + "__" + strconv.Itoa(k)
+		}
+		used[foldASCII(name)] = true
+		out[i] = name
+	}
+	return out
+}
+
+// foldASCII lower-cases the ASCII letters of s and keeps every other byte.
+func foldASCII(s string) string {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c >= 'A' && c <= 'Z' {
+			b := []byte(s)
+			for j := i; j < len(b); j++ {
+				if b[j] >= 'A' && b[j] <= 'Z' {
+					b[j] += 'a' - 'A'
+				}
+			}
+			return string(b)
+		}
+	}
+	return s
 }

@@ -17,7 +17,11 @@
 //
 // Inside the CTE chain columns are positional ("c0", "c1", ...): DuckDB
 // matches identifiers case-insensitively, KQL does not; the final SELECT
-// applies the KQL names.
+// applies the KQL names. For the same reason a table may store a column
+// under another SQL name than its KQL name ("id", "Id" are stored as "id",
+// "Id__2"): the first stage reads table columns by
+// store.SQLColumnNames(schema), so the Catalog must return schemas in
+// storage order.
 //
 // Operators: where, project*, extend, summarize (count, countif, sum,
 // sumif, avg, min, max, dcount, make_list, make_set, take_any, percentile

@@ -13,10 +13,15 @@ import (
 	"github.com/codeless/codeless/internal/kql/syntax"
 	"github.com/codeless/codeless/internal/kql/value"
 	"github.com/codeless/codeless/internal/schema"
+	"github.com/codeless/codeless/internal/store"
 )
 
 // Catalog resolves table names to schemas.
 type Catalog interface {
+	// TableSchema returns the table's columns in storage order (as
+	// store.Tables.TableSchema does): the generated SQL reads column i by
+	// store.SQLColumnNames(schema)[i], so "id" and "Id" of one table are
+	// read from "id" and "Id__2".
 	TableSchema(name string) (schema.Schema, bool)
 }
 
@@ -209,9 +214,11 @@ func (g *gen) chain(q *check.Query, prefix string) ([]string, string, error) {
 		}
 		ctes = append(ctes, name(0)+" AS ("+strings.Join(sel, " UNION ALL ")+")")
 	default:
+		// Table columns are read by their SQL names, which differ from
+		// the KQL names where names differ only by case.
 		var cols []string
-		for i, c := range q.Input {
-			cols = append(cols, Quote(c.Name)+" AS "+col(i))
+		for i, n := range store.SQLColumnNames(q.Input) {
+			cols = append(cols, Quote(n)+" AS "+col(i))
 		}
 		if len(cols) == 0 {
 			return nil, "", fmt.Errorf("translating query: table %q has no columns", q.Table)

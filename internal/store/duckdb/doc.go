@@ -6,8 +6,13 @@
 // Layout:
 //
 //   - log tables live in schema main under their exact KQL names (always
-//     quoted); DuckDB identifiers are case-insensitive, so two table names or
-//     two column names that differ only by case are rejected with an error;
+//     quoted); DuckDB identifiers are case-insensitive, so two table names
+//     that differ only by case are rejected with an error, while columns
+//     that do (Azure tables have "id" and "Id") are stored under SQL names
+//     derived from the ordered schema by store.SQLColumnNames ("id",
+//     "Id__2"); TableSchema and EnsureTable speak KQL names, kql/sqlgen
+//     reads columns by their SQL names, and Open checks that the file's
+//     columns are the derived names;
 //   - schema codeless holds internal state: codeless.tables and
 //     codeless.columns (the KQL type of every column, because int/long,
 //     guid and timespan cannot be recovered from DuckDB types alone),

@@ -184,6 +184,45 @@ func (d *DB) init(ctx context.Context) error {
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("load table schemas: %w", err)
 	}
+	return d.checkSQLNames(ctx)
+}
+
+// checkSQLNames verifies that every log table's DuckDB columns are, in
+// order, the SQL names derived from its KQL schema (store.SQLColumnNames):
+// queries find columns by those names, so a file whose tables disagree
+// (written by a build with another naming rule, or edited by hand) is
+// refused rather than queried wrongly.
+func (d *DB) checkSQLNames(ctx context.Context) error {
+	rows, err := d.sql.QueryContext(ctx, `SELECT table_name, column_name FROM duckdb_columns() WHERE database_name = current_database() AND schema_name = 'main' ORDER BY table_name, column_index`)
+	if err != nil {
+		return fmt.Errorf("read table columns: %w", err)
+	}
+	defer rows.Close()
+	actual := map[string][]string{}
+	for rows.Next() {
+		var tbl, col string
+		if err := rows.Scan(&tbl, &col); err != nil {
+			return fmt.Errorf("read table columns: %w", err)
+		}
+		if _, ok := d.tables[tbl]; ok {
+			actual[tbl] = append(actual[tbl], col)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("read table columns: %w", err)
+	}
+	for tbl, sc := range d.tables {
+		want := store.SQLColumnNames(sc)
+		got := actual[tbl]
+		if len(got) != len(want) {
+			return fmt.Errorf("table %q: has %d columns in DuckDB, %d in codeless.columns", tbl, len(got), len(want))
+		}
+		for i := range want {
+			if got[i] != want[i] {
+				return fmt.Errorf("table %q column %d (%q): named %q in DuckDB, expected %q", tbl, i, sc[i].Name, got[i], want[i])
+			}
+		}
+	}
 	return nil
 }
 

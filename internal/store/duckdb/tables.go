@@ -65,6 +65,8 @@ func caseClash(a, b string) bool {
 }
 
 // normalize validates the requested columns and canonicalizes their types.
+// Names that differ only by case are distinct columns (KQL is
+// case-sensitive); they get distinct SQL names (store.SQLColumnNames).
 func normalize(table string, cols schema.Schema) (schema.Schema, error) {
 	out := make(schema.Schema, 0, len(cols))
 	for i, c := range cols {
@@ -78,9 +80,6 @@ func normalize(table string, cols schema.Schema) (schema.Schema, error) {
 		for _, o := range out {
 			if o.Name == c.Name {
 				return nil, fmt.Errorf("table %q: column %q declared twice", table, c.Name)
-			}
-			if caseClash(o.Name, c.Name) {
-				return nil, fmt.Errorf("table %q: columns %q and %q differ only by case, which the DuckDB backend cannot store", table, o.Name, c.Name)
 			}
 		}
 		out = append(out, schema.Column{Name: c.Name, Type: t})
@@ -120,6 +119,7 @@ func (d *DB) EnsureTable(ctx context.Context, name string, cols schema.Schema) (
 			if len(want) == 0 {
 				return fmt.Errorf("table %q: a new table needs at least one column", name)
 			}
+			phys := store.SQLColumnNames(want)
 			var b strings.Builder
 			b.WriteString("CREATE TABLE ")
 			b.WriteString(d.table(name))
@@ -132,7 +132,7 @@ func (d *DB) EnsureTable(ctx context.Context, name string, cols schema.Schema) (
 				if i > 0 {
 					b.WriteString(", ")
 				}
-				b.WriteString(quoteIdent(c.Name))
+				b.WriteString(quoteIdent(phys[i]))
 				b.WriteByte(' ')
 				b.WriteString(dt)
 			}
@@ -159,17 +159,15 @@ func (d *DB) EnsureTable(ctx context.Context, name string, cols schema.Schema) (
 				}
 				continue
 			}
-			for _, e := range result {
-				if caseClash(e.Name, c.Name) {
-					return fmt.Errorf("table %q: column %q differs only by case from existing column %q, which the DuckDB backend cannot store", name, c.Name, e.Name)
-				}
-			}
 			dt, err := duckType(c.Type)
 			if err != nil {
 				return fmt.Errorf("table %q column %q: %w", name, c.Name, err)
 			}
-			if _, err := conn.ExecContext(ctx, "ALTER TABLE "+d.table(name)+" ADD COLUMN "+quoteIdent(c.Name)+" "+dt); err != nil {
-				return fmt.Errorf("table %q: add column %q: %w", name, c.Name, err)
+			// The SQL name of an appended column depends only on the
+			// columns before it, so existing columns keep theirs.
+			phys := store.SQLColumnNames(append(result, c))[len(result)]
+			if _, err := conn.ExecContext(ctx, "ALTER TABLE "+d.table(name)+" ADD COLUMN "+quoteIdent(phys)+" "+dt); err != nil {
+				return fmt.Errorf("table %q: add column %q (SQL name %q): %w", name, c.Name, phys, err)
 			}
 			if _, err := conn.ExecContext(ctx, d.q(`INSERT INTO codeless.columns VALUES (?, ?, ?, ?)`), name, len(result), c.Name, string(c.Type)); err != nil {
 				return fmt.Errorf("table %q: record column %q: %w", name, c.Name, err)

@@ -3,12 +3,14 @@ package storetest_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/codeless/codeless/internal/schema"
 	"github.com/codeless/codeless/internal/store"
 	"github.com/codeless/codeless/internal/store/duckdb"
 	"github.com/codeless/codeless/internal/store/storetest"
@@ -74,15 +76,33 @@ func (m unsortedTables) ListTables(ctx context.Context) ([]string, error) {
 	return n, err
 }
 
+// refuseCaseColumns refuses columns whose names differ only by case (what
+// the DuckDB backend did before it had SQL column names).
+type refuseCaseColumns struct{ *duckdb.DB }
+
+func (m refuseCaseColumns) EnsureTable(ctx context.Context, name string, cols schema.Schema) (schema.Schema, error) {
+	have, _ := m.DB.TableSchema(ctx, name)
+	all := append(append(schema.Schema(nil), have...), cols...)
+	for i, a := range all {
+		for _, b := range all[:i] {
+			if a.Name != b.Name && strings.EqualFold(a.Name, b.Name) {
+				return nil, fmt.Errorf("columns %q and %q differ only by case", b.Name, a.Name)
+			}
+		}
+	}
+	return m.DB.EnsureTable(ctx, name, cols)
+}
+
 var mutants = map[string]struct {
 	wrap    func(*duckdb.DB) store.Store
 	failing string
 }{
-	"lostCheckpoint":  {func(d *duckdb.DB) store.Store { return lostCheckpoint{d} }, "Batch/AtomicWithCheckpoint"},
-	"rollbackCommits": {func(d *duckdb.DB) store.Store { return rollbackCommits{d} }, "Batch/Rollback"},
-	"localTimes":      {func(d *duckdb.DB) store.Store { return localTimes{d} }, "Values/RoundTrip"},
-	"plainNotFound":   {func(d *duckdb.DB) store.Store { return plainNotFound{d} }, "State/KV"},
-	"unsortedTables":  {func(d *duckdb.DB) store.Store { return unsortedTables{d} }, "Tables/CreateEveryType"},
+	"lostCheckpoint":    {func(d *duckdb.DB) store.Store { return lostCheckpoint{d} }, "Batch/AtomicWithCheckpoint"},
+	"rollbackCommits":   {func(d *duckdb.DB) store.Store { return rollbackCommits{d} }, "Batch/Rollback"},
+	"localTimes":        {func(d *duckdb.DB) store.Store { return localTimes{d} }, "Values/RoundTrip"},
+	"plainNotFound":     {func(d *duckdb.DB) store.Store { return plainNotFound{d} }, "State/KV"},
+	"unsortedTables":    {func(d *duckdb.DB) store.Store { return unsortedTables{d} }, "Tables/CreateEveryType"},
+	"refuseCaseColumns": {func(d *duckdb.DB) store.Store { return refuseCaseColumns{d} }, "Tables/CaseDistinctColumns"},
 }
 
 const mutantEnv = "CODELESS_STORETEST_MUTANT"
@@ -128,6 +148,20 @@ func TestSuiteOnDuckDB(t *testing.T) {
 	}
 	storetest.Run(t, func(t *testing.T) store.Store {
 		d, err := duckdb.Open("")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d
+	})
+}
+
+// TestReopenOnDuckDB runs the reopen cases on a DuckDB file.
+func TestReopenOnDuckDB(t *testing.T) {
+	if os.Getenv(mutantEnv) != "" {
+		t.Skip("inside the child")
+	}
+	storetest.RunReopen(t, func(t *testing.T, dir string) store.Store {
+		d, err := duckdb.Open(dir + "/store.duckdb")
 		if err != nil {
 			t.Fatal(err)
 		}
