@@ -3,12 +3,9 @@ package duckdb
 import (
 	"context"
 	"database/sql"
-	"database/sql/driver"
 	"errors"
 	"fmt"
 	"sync"
-
-	duck "github.com/duckdb/duckdb-go/v2"
 
 	"github.com/codeless/codeless/internal/schema"
 	"github.com/codeless/codeless/internal/store"
@@ -19,7 +16,7 @@ var ErrBatchDone = errors.New("batch already committed or rolled back")
 
 type pendingTable struct {
 	name string
-	rows [][]driver.Value
+	cols *columns
 }
 
 // batch buffers converted rows and checkpoints until Commit.
@@ -56,29 +53,17 @@ func (b *batch) Append(table string, rows [][]any) error {
 	if !ok {
 		return fmt.Errorf("append to table %q: %w", table, store.ErrNotFound)
 	}
-	conv := make([][]driver.Value, 0, len(rows))
-	for ri, row := range rows {
-		if len(row) > len(s) {
-			return fmt.Errorf("append to table %q: row %d has %d values, the table has %d columns", table, ri, len(row), len(s))
-		}
-		out := make([]driver.Value, len(row))
-		for ci, v := range row {
-			dv, err := toDriver(s[ci].Type, v)
-			if err != nil {
-				return fmt.Errorf("append to table %q: row %d, column %q (%s): %w", table, ri, s[ci].Name, s[ci].Type, err)
-			}
-			out[ci] = dv
-		}
-		conv = append(conv, out)
-	}
 	p := b.byName[table]
 	if p == nil {
-		p = &pendingTable{name: table}
+		cols, err := newColumns(s)
+		if err != nil {
+			return fmt.Errorf("append to table %q: %w", table, err)
+		}
+		p = &pendingTable{name: table, cols: cols}
 		b.byName[table] = p
 		b.tables = append(b.tables, p)
 	}
-	p.rows = append(p.rows, conv...)
-	return nil
+	return p.cols.appendRows(table, s, rows)
 }
 
 // PutCheckpoint implements store.Batch; the last value for a key wins.
@@ -209,16 +194,16 @@ func (d *DB) writeGroup(group []*commitReq) []error {
 // their checkpoints (a later batch's value for a key wins).
 func (d *DB) writeBatches(ctx context.Context, conn *sql.Conn, bs []*batch) error {
 	var order []string
-	parts := map[string][]*pendingTable{}
+	parts := map[string][]*columns{}
 	for _, b := range bs {
 		for _, p := range b.tables {
-			if len(p.rows) == 0 {
+			if p.cols.n == 0 {
 				continue
 			}
 			if _, ok := parts[p.name]; !ok {
 				order = append(order, p.name)
 			}
-			parts[p.name] = append(parts[p.name], p)
+			parts[p.name] = append(parts[p.name], p.cols)
 		}
 	}
 	for _, name := range order {
@@ -248,37 +233,21 @@ func (d *DB) writeBatches(ctx context.Context, conn *sql.Conn, bs []*batch) erro
 	return nil
 }
 
-func appendRows(conn *sql.Conn, catalog, name string, parts []*pendingTable, s schema.Schema) error {
+// appendRows appends parts to table name through the C API
+// (append_chunk.go), or duckdb-go's Appender when that is unavailable.
+func appendRows(conn *sql.Conn, catalog, name string, parts []*columns, s schema.Schema) error {
+	for _, p := range parts {
+		// Columns added to the table since the rows were buffered get
+		// nulls ("" for strings).
+		if err := p.pad(s); err != nil {
+			return fmt.Errorf("table %q: %w", name, err)
+		}
+	}
 	return conn.Raw(func(dc any) error {
-		dconn, ok := dc.(driver.Conn)
-		if !ok {
-			return fmt.Errorf("table %q: unexpected driver connection %T", name, dc)
+		err := appendColumnsFast(dc, catalog, name, parts)
+		if errors.Is(err, errSlowPath) {
+			return appendRowsSlow(dc, catalog, name, parts)
 		}
-		a, err := duck.NewAppender(dconn, catalog, "main", name)
-		if err != nil {
-			return fmt.Errorf("table %q: open appender: %w", name, err)
-		}
-		full := make([]driver.Value, len(s))
-		n := 0
-		for _, p := range parts {
-			for ri, row := range p.rows {
-				c := copy(full, row)
-				for i := c; i < len(s); i++ {
-					full[i] = nil
-					if s[i].Type == schema.String {
-						full[i] = ""
-					}
-				}
-				if err := a.AppendRow(full...); err != nil {
-					_ = a.Close()
-					return fmt.Errorf("table %q: row %d: %w", name, ri, err)
-				}
-				n++
-			}
-		}
-		if err := a.Close(); err != nil {
-			return fmt.Errorf("table %q: flush %d rows: %w", name, n, err)
-		}
-		return nil
+		return err
 	})
 }
