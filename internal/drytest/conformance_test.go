@@ -38,7 +38,7 @@ var knownPollerBugs = map[string]string{
 		"(Kusto's make_list answer), splitting each event into its field values; Azure converts only an object",
 	"CiscoETDMessages": "poll rejects a step apiEndpoint that is a placeholder (\"$downloadUrl$\", the parent's presigned " +
 		"download link) before the placeholder is substituted; it should check the URL after substitution",
-	"CiscoMerakiNetworkClientsqrzh2kmnakvhc": merakiEmptyPlaceholder,
+	"CiscoMerakiNetworkClientsqrzh2kmnakvhc":   merakiEmptyPlaceholder,
 	"CiscoMerakiAirMarshalEventsqrzh2kmnakvhc": merakiEmptyPlaceholder,
 }
 
