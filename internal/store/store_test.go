@@ -76,3 +76,45 @@ func TestSQLColumnNamesProperties(t *testing.T) {
 		}
 	}
 }
+
+// FuzzSQLColumnNames: for any list of distinct names, the SQL names are
+// unique ignoring ASCII case, start with their KQL name, keep names that
+// clash with nothing earlier, and do not change when columns are appended.
+func FuzzSQLColumnNames(f *testing.F) {
+	f.Add("id\x00Id\x00ID")
+	f.Add("a\x00A\x00a__2\x00A__2")
+	f.Add("É\x00é\x00x")
+	f.Fuzz(func(t *testing.T, joined string) {
+		var names []string
+		seen := map[string]bool{}
+		for _, n := range strings.Split(joined, "\x00") {
+			if n != "" && !seen[n] && len(names) < 64 {
+				seen[n] = true
+				names = append(names, n)
+			}
+		}
+		got := SQLColumnNames(cols(names...))
+		if len(got) != len(names) {
+			t.Fatalf("%d names → %d", len(names), len(got))
+		}
+		folded := map[string]bool{}
+		for i, g := range got {
+			f := foldASCII(g)
+			if folded[f] {
+				t.Fatalf("%q → %q: %q clashes", names, got, g)
+			}
+			if !strings.HasPrefix(g, names[i]) {
+				t.Fatalf("%q → %q: %q does not start with %q", names, got, g, names[i])
+			}
+			if g != names[i] && !folded[foldASCII(names[i])] {
+				t.Fatalf("%q → %q: %q renamed without a clash", names, got, names[i])
+			}
+			folded[f] = true
+		}
+		if len(names) > 1 {
+			if prefix := SQLColumnNames(cols(names[:len(names)-1]...)); !reflect.DeepEqual(prefix, got[:len(names)-1]) {
+				t.Fatalf("%q → %q but without the last → %q", names, got, prefix)
+			}
+		}
+	})
+}
