@@ -26,10 +26,19 @@ func (c keyCache) get(b []byte) string {
 	return s
 }
 
-// parseFast parses with fastjson (several times faster than encoding/json)
-// and converts to the Go value conventions. ok is false when the input is not
-// valid JSON; the caller then asks encoding/json for a positioned error.
-func parseFast(body []byte) (v any, ok bool) { return parseFastKeys(body, keyCache{}) }
+// parseFast parses with the scanner (scan.go) or, when it gives up, with
+// fastjson (several times faster than encoding/json), and converts to the
+// Go value conventions. ok is false when the input is not valid JSON; the
+// caller then asks encoding/json for a positioned error.
+func parseFast(body []byte) (v any, ok bool) {
+	if v, ok := parseScan(body); ok {
+		return v, true
+	}
+	return parseFastjson(body)
+}
+
+// parseFastjson is the fastjson path alone.
+func parseFastjson(body []byte) (v any, ok bool) { return parseFastKeys(body, keyCache{}) }
 
 // maxPooled: parsers that parsed more than this are not returned to the pool,
 // so one huge page does not pin its buffers for the life of the process.
