@@ -276,9 +276,11 @@ func ParseTimespan(s string, now time.Time) (start, end time.Time, err error) {
 // SQL).
 func restrictTime(dialect, sqlText string, used map[string]schema.Schema, start, end time.Time) (string, error) {
 	names := make([]string, 0, len(used))
+	tgCol := map[string]string{} // table -> its TimeGenerated column's SQL name
 	for n, sc := range used {
 		if i := sc.Index("TimeGenerated"); i >= 0 && sc[i].Type == schema.DateTime {
 			names = append(names, n)
+			tgCol[n] = store.SQLColumnNames(sc)[i]
 		}
 	}
 	if len(names) == 0 {
@@ -295,7 +297,8 @@ func restrictTime(dialect, sqlText string, used map[string]schema.Schema, start,
 			b.WriteString(", ")
 		}
 		q := `"` + strings.ReplaceAll(n, `"`, `""`) + `"`
-		fmt.Fprintf(&b, `%s AS (SELECT * FROM main.%s WHERE "TimeGenerated" >= %s AND "TimeGenerated" < %s)`, q, q, lit(start), lit(end))
+		tg := `"` + strings.ReplaceAll(tgCol[n], `"`, `""`) + `"`
+		fmt.Fprintf(&b, `%s AS (SELECT * FROM main.%s WHERE %s >= %s AND %s < %s)`, q, q, tg, lit(start), tg, lit(end))
 	}
 	trimmed := strings.TrimSpace(sqlText)
 	upper := strings.ToUpper(trimmed)

@@ -573,6 +573,27 @@ func TestQueryAPI(t *testing.T) {
 			t.Fatalf("%s: %d %s", q, rec.Code, rec.Body)
 		}
 	}
+	// A table whose string column "timegenerated" comes before the
+	// datetime TimeGenerated: DuckDB stores the latter as TimeGenerated__2,
+	// and the timespan filter must use that column.
+	ctx := context.Background()
+	if _, err := e.db.EnsureTable(ctx, "Clash_CL", schema.Schema{{Name: "timegenerated", Type: schema.String}, {Name: "TimeGenerated", Type: schema.DateTime}}); err != nil {
+		t.Fatal(err)
+	}
+	b, err := e.db.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := time.Date(2024, 1, 2, 3, 4, 5, 0, time.UTC)
+	if err := b.Append("Clash_CL", [][]any{{"recent", base.Add(-30 * time.Minute)}, {"old", base.Add(-3 * time.Hour)}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if rec, r := run("POST", "/v1/workspaces/codeless/query", `{"query":"Clash_CL","timespan":"2024-01-02T02:00:00Z/PT2H"}`); rec.Code != 200 || len(r.Tables[0].Rows) != 1 || r.Tables[0].Rows[0][0] != "recent" {
+		t.Fatalf("timespan over case-distinct columns: %d %s", rec.Code, rec.Body)
+	}
 	rec, r = run("GET", "/v1/workspaces/codeless/query?query=Q_CL&timespan=P1D", "")
 	if rec.Code != 200 || len(r.Tables[0].Rows) != 2 {
 		t.Fatalf("GET: %d %s", rec.Code, rec.Body)
