@@ -41,6 +41,47 @@ type transformer struct {
 	stream string
 	decl   *resource.StreamDeclaration
 	flows  []*flowRun
+	// passTo is set for a built-in stream (SENTINEL_*, ILUMIO_INSIGHTS)
+	// that a transform-less DCR flow takes under its Microsoft-* name: the
+	// events go to that output unchanged (builtinFlow).
+	passTo string
+}
+
+// builtinFlow finds the data flow that carries a built-in stream the DCR
+// does not declare: Sentinel names it SENTINEL_CROWDSTRIKEALERTS in the
+// poller and Microsoft-SentinelCrowdStrikeAlerts in the DCR (Illumio:
+// ILUMIO_INSIGHTS and Microsoft-IlumioInsights), so the names are compared
+// without the Microsoft- prefix, case, '_' and '-'. Only a flow without a
+// transform qualifies (nothing declares the columns a transform would
+// read). It returns the flow's JSON path and its Microsoft-* stream.
+func builtinFlow(dcrs []*resource.DCR, stream string) (path, output string) {
+	norm := func(s string) string {
+		s = strings.ToLower(s)
+		s = strings.TrimPrefix(s, "microsoft-")
+		return strings.NewReplacer("_", "", "-", "").Replace(s)
+	}
+	want := norm(stream)
+	for _, d := range dcrs {
+		for i, f := range d.DataFlows {
+			if t := strings.TrimSpace(f.TransformKQL); t != "" && t != "source" {
+				continue
+			}
+			for _, s := range f.Streams {
+				if strings.HasPrefix(strings.ToLower(s), "microsoft-") && norm(s) == want {
+					path := f.Path
+					if path == "" {
+						path = fmt.Sprintf("%s.properties.dataFlows[%d]", d.Path, i)
+					}
+					out := s
+					if f.OutputStream != "" {
+						out = f.OutputStream
+					}
+					return path, out
+				}
+			}
+		}
+	}
+	return "", ""
 }
 
 // prepareTransform finds the DCR that declares stream, compiles its data
@@ -64,6 +105,12 @@ func prepareTransform(dcrs []*resource.DCR, dcrFile string, tables []*resource.T
 		}
 	}
 	if dcr == nil && !strings.HasPrefix(stream, "Custom-") {
+		if path, out := builtinFlow(dcrs, stream); out != "" {
+			table, _ := tableOf(out)
+			rep.warnf("%s: stream %q (properties.dcrConfig.streamName of connection %s) is a built-in Sentinel stream; %s takes it as %s without a transform, so its events go unchanged to table %s",
+				dcrFile, stream, conn, path, out, table)
+			return &transformer{file: dcrFile, stream: stream, passTo: out}
+		}
 		rep.warnf("%s: stream %q (properties.dcrConfig.streamName of connection %s) is a built-in stream the DCR does not declare; its events were not transformed",
 			dcrFile, stream, conn)
 		return nil
@@ -203,6 +250,10 @@ type coercion struct {
 // run pushes events through the stream declaration and every data flow and
 // appends rows to rep.Rows. now is the ingestion time (now() in transforms).
 func (t *transformer) run(events []any, now time.Time, rep *Report, cols map[string][]string) {
+	if t.passTo != "" {
+		t.runPass(events, now, rep, cols)
+		return
+	}
 	co := coercion{undeclared: map[string]bool{}, bad: map[string]int{}, badExample: map[string]any{}}
 	runErrs := make([]int, len(t.flows))
 	tableBad := map[string]int{}
@@ -407,4 +458,52 @@ func sortedCounts(m map[string]int) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// runPass stores the events of a built-in stream unchanged (a copy of each
+// object), with TimeGenerated set to the ingestion time when it is missing,
+// null, unparsable or out of range, as Azure does for its own tables.
+func (t *transformer) runPass(events []any, now time.Time, rep *Report, cols map[string][]string) {
+	rows := rep.Rows[t.passTo]
+	if rows == nil {
+		rows = []map[string]any{}
+	}
+	seen := map[string]bool{}
+	for _, c := range cols[t.passTo] {
+		seen[c] = true
+	}
+	names := cols[t.passTo]
+	replaced, notObject := 0, 0
+	for _, ev := range events {
+		obj, ok := ev.(map[string]any)
+		if !ok {
+			notObject++
+			continue
+		}
+		m := make(map[string]any, len(obj)+1)
+		for k, v := range obj {
+			m[k] = v
+		}
+		if _, ok := m["TimeGenerated"]; !ok {
+			m["TimeGenerated"] = nil
+		}
+		if fixTimeGenerated(m, now) {
+			replaced++
+		}
+		for _, k := range sortedKeys(m) {
+			if !seen[k] {
+				seen[k] = true
+				names = append(names, k)
+			}
+		}
+		rows = append(rows, m)
+	}
+	rep.Rows[t.passTo] = rows
+	cols[t.passTo] = names
+	if notObject > 0 {
+		rep.errorf("stream %s: %d events are not JSON objects; the Logs Ingestion API rejects them", t.stream, notObject)
+	}
+	if replaced > 0 {
+		rep.warnf("%s: %d rows had TimeGenerated missing, null, older than 2 days or more than 1 day ahead; it was set to the ingestion time, as Azure does", t.passTo, replaced)
+	}
 }
