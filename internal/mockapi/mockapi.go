@@ -9,6 +9,20 @@
 // pages and inject faults (every Nth request answered with a status and an
 // optional Retry-After). The Ledger records how often each event id was
 // served. Other auth and paging styles are added as new Config variants.
+//
+// Beyond the demo source: Styled serves every CCF paging type and response
+// format (paging_style.go, format_body.go; EncodeDocument renders a
+// JSON-shaped document as JSON, JSON lines or Json.NET-style XML);
+// OAuth2Server and LoginServer simulate token endpoints and protect data
+// endpoints; DuoVerifier and SLSVerifier recompute Cisco Duo and Alibaba
+// Cloud SLS request signatures. NewJwtLogin, NewDuoVerifierFor and
+// NewSLSVerifierFor derive those servers from a connector's own `auth`
+// object, reading reference/ccf-format.md §2.3 independently of
+// internal/poll/auth so that the corpus conformance test
+// (internal/drytest TestPollerConformance) checks the poller against a
+// second implementation. What it does not do: real JWT signatures (tokens
+// are unsigned, JWT-shaped), TLS, or any vendor API beyond the shapes the
+// corpus needs.
 package mockapi
 
 import (
