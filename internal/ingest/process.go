@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"runtime"
 	"strconv"
+	"sync"
 	"time"
 	"unsafe"
 
@@ -60,7 +62,10 @@ type flowOut struct {
 }
 
 func (p *Pipeline) newRun(d *compiledDCR, s *compiledStream) *run {
-	now := p.opts.Now().UTC()
+	return newRunAt(d, s, p.opts.Now().UTC())
+}
+
+func newRunAt(d *compiledDCR, s *compiledStream, now time.Time) *run {
 	out := &Output{DCR: d.id, Stream: s.name}
 	r := &run{s: s, out: out, now: now, row: make([]any, len(s.cols)), exact: make([]bool, len(s.cols))}
 	for _, f := range s.flows {
@@ -154,11 +159,24 @@ func (p *Pipeline) Process(ctx context.Context, immutableID, stream string, reco
 			return nil, err
 		}
 	}
-	r := p.newRun(d, s)
+	now := p.opts.Now().UTC()
+	if w := processWorkers(len(records)); w > 1 && s.inferTo == "" {
+		return processParallel(ctx, d, s, now, records, w)
+	}
+	r := newRunAt(d, s, now)
+	if err := r.records(ctx, records, 0); err != nil {
+		return nil, err
+	}
+	return r.out, nil
+}
+
+// records runs records (the first has index base in the call).
+func (r *run) records(ctx context.Context, records []any, base int) error {
+	s := r.s
 	for i, rec := range records {
 		m, ok := rec.(map[string]any)
 		if !ok {
-			return nil, apierr.BadRequest("InvalidPayload", fmt.Sprintf("[%d]", i), "record %d is %s, want a JSON object", i, jsonKind(rec))
+			return apierr.BadRequest("InvalidPayload", fmt.Sprintf("[%d]", base+i), "record %d is %s, want a JSON object", base+i, jsonKind(rec))
 		}
 		clear(r.row)
 		clear(r.exact)
@@ -173,11 +191,55 @@ func (p *Pipeline) Process(ctx context.Context, immutableID, stream string, reco
 			r.row[j] = r.coerce(v, s.cols[j].Type)
 		}
 		r.fillStrings()
-		if err := r.runRecord(ctx, i); err != nil {
+		if err := r.runRecord(ctx, base+i); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// parallelMinRecords is the smallest share of a Process call given to a
+// goroutine of its own.
+const parallelMinRecords = 1000
+
+// processWorkers is how many goroutines transform n records: one per
+// parallelMinRecords records, at most GOMAXPROCS.
+func processWorkers(n int) int {
+	return min(runtime.GOMAXPROCS(0), n/parallelMinRecords)
+}
+
+// processParallel transforms records in w contiguous shares at once (the
+// compiled programs are safe for concurrent use) and concatenates the
+// outputs in record order, so the result is the sequential one: the same
+// rows in the same order, and the error of the first failing record.
+func processParallel(ctx context.Context, d *compiledDCR, s *compiledStream, now time.Time, records []any, w int) (*Output, error) {
+	runs := make([]*run, w)
+	errs := make([]error, w)
+	var wg sync.WaitGroup
+	for k := range w {
+		lo, hi := k*len(records)/w, (k+1)*len(records)/w
+		runs[k] = newRunAt(d, s, now)
+		wg.Go(func() { errs[k] = runs[k].records(ctx, records[lo:hi], lo) })
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
 			return nil, err
 		}
 	}
-	return r.out, nil
+	out := runs[0].out
+	for _, r := range runs[1:] {
+		o := r.out
+		out.Records += o.Records
+		out.Invalid += o.Invalid
+		out.Rows += o.Rows
+		out.TimeAdjusted += o.TimeAdjusted
+		out.Truncated += o.Truncated
+		for i, t := range o.Tables { // same flows, same table order
+			out.Tables[i].Rows = append(out.Tables[i].Rows, t.Rows...)
+		}
+	}
+	return out, nil
 }
 
 func (r *run) fillStrings() {
