@@ -131,8 +131,13 @@ func kqlShape(kql string) (*tnode, []string, error) {
 	}
 	for _, c := range cols {
 		n := aliases[c]
-		if n == root {
+		switch {
+		case n == root:
 			return nil, nil, fmt.Errorf("placeholder KQL: column %q is the whole event", c)
+		case n.leaf != "":
+			return nil, nil, fmt.Errorf("placeholder KQL: columns %q and %q read the same value", n.leaf, c)
+		case n.elem != nil || len(n.fields) > 0:
+			return nil, nil, fmt.Errorf("placeholder KQL: column %q is an object or array other columns read into", c)
 		}
 		n.leaf = c
 	}
@@ -467,6 +472,8 @@ func TestKQLShape(t *testing.T) {
 		{kql: "source | project res = parse_json(data) | mvexpand nope", err: "unknown column"},
 		{kql: "source | project res = parse_json(data) | project n = strlen(res.a)", err: "not simulated"},
 		{kql: "source | project res = parse_json(data)", err: "whole event"},
+		{kql: "source | project res = parse_json(data) | project a = res.x, b = res.x", err: "same value"},
+		{kql: "source | project res = parse_json(data) | project a = res.x, b = res.x.y", err: "object or array"},
 	} {
 		root, cols, err := kqlShape(c.kql)
 		if c.err != "" {
@@ -498,4 +505,43 @@ func TestKQLShape(t *testing.T) {
 			t.Errorf("%q: shape %s cols %v, want %s %s", c.kql, got, cols, c.want, c.cols)
 		}
 	}
+}
+
+// FuzzKQLShape: any placeholder KQL gives a shape or an error, never a
+// panic, and every column it names is a leaf of the shape.
+func FuzzKQLShape(f *testing.F) {
+	for _, s := range []string{
+		"source | project res = parse_json(data) | project a = res.x, b = res['y']",
+		"source | project res = parse_json(data) | project r = res['resources'] | mvexpand r | project p = r",
+		"source | project res = parse_json(data) | mvexpand res | project n = tostring(res['id'])",
+		"source", "source | mv-expand x", "source | extend a = data", "source | project a = tostring(",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, kql string) {
+		root, cols, err := kqlShape(kql)
+		if err != nil {
+			return
+		}
+		leaves := map[string]bool{}
+		var walk func(n *tnode, depth int)
+		walk = func(n *tnode, depth int) {
+			if n == nil || depth > 100 {
+				return
+			}
+			if n.leaf != "" {
+				leaves[n.leaf] = true
+			}
+			walk(n.elem, depth+1)
+			for _, k := range n.keys {
+				walk(n.fields[k], depth+1)
+			}
+		}
+		walk(root, 0)
+		for _, c := range cols {
+			if !leaves[c] {
+				t.Fatalf("%q: column %q is no leaf of the shape", kql, c)
+			}
+		}
+	})
 }
