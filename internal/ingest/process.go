@@ -172,30 +172,49 @@ func (p *Pipeline) Process(ctx context.Context, immutableID, stream string, reco
 
 // records runs records (the first has index base in the call).
 func (r *run) records(ctx context.Context, records []any, base int) error {
-	s := r.s
 	for i, rec := range records {
 		m, ok := rec.(map[string]any)
 		if !ok {
 			return apierr.BadRequest("InvalidPayload", fmt.Sprintf("[%d]", base+i), "record %d is %s, want a JSON object", base+i, jsonKind(rec))
 		}
-		clear(r.row)
-		clear(r.exact)
-		for k, v := range m {
-			j, exact := s.column(k, &r.scratch)
-			if j < 0 || !exact && r.exact[j] {
-				continue // undeclared, or a case-insensitive match of an exactly matched column
-			}
-			if exact {
-				r.exact[j] = true
-			}
-			r.row[j] = r.coerce(v, s.cols[j].Type)
-		}
+		r.fromMap(m)
 		r.fillStrings()
 		if err := r.runRecord(ctx, base+i); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// fromMap sets r.row from one record. Declared columns are looked up by
+// their exact names first; only when some column is missing and the
+// record has other properties (which may match it case-insensitively) are
+// the record's properties matched one by one.
+func (r *run) fromMap(m map[string]any) {
+	s := r.s
+	clear(r.row)
+	found := 0
+	for j := range s.cols {
+		if v, ok := m[s.cols[j].Name]; ok {
+			r.row[j] = r.coerce(v, s.cols[j].Type)
+			found++
+		}
+	}
+	if found == len(s.cols) || found == len(m) {
+		return
+	}
+	clear(r.row)
+	clear(r.exact)
+	for k, v := range m {
+		j, exact := s.column(k, &r.scratch)
+		if j < 0 || !exact && r.exact[j] {
+			continue // undeclared, or a case-insensitive match of an exactly matched column
+		}
+		if exact {
+			r.exact[j] = true
+		}
+		r.row[j] = r.coerce(v, s.cols[j].Type)
+	}
 }
 
 // parallelMinRecords is the smallest share of a Process call given to a
@@ -253,8 +272,8 @@ func (r *run) fillStrings() {
 func (r *run) coerce(v any, t schema.Type) any {
 	switch t {
 	case schema.String:
-		if s, ok := v.(string); ok {
-			return s
+		if _, ok := v.(string); ok {
+			return v // already boxed: returning s would box it again
 		}
 		switch v.(type) {
 		case map[string]any, []any:
@@ -266,8 +285,8 @@ func (r *run) coerce(v any, t schema.Type) any {
 			return string(b)
 		}
 	case schema.Bool:
-		if b, ok := v.(bool); ok {
-			return b
+		if _, ok := v.(bool); ok {
+			return v
 		}
 	}
 	cv, ok := value.Convert(v, t)
