@@ -6,6 +6,8 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"syscall"
@@ -15,6 +17,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/codeless/codeless/internal/ingest"
+	"github.com/codeless/codeless/internal/mockapi"
 	"github.com/codeless/codeless/internal/poll"
 	"github.com/codeless/codeless/internal/resource"
 	"github.com/codeless/codeless/internal/schema"
@@ -96,16 +99,64 @@ func benchRusage() (cpu time.Duration, maxRSS int64) {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()), int64(ru.Maxrss) * 1024
 }
 
+// resetPeakRSS resets the kernel's peak-RSS mark (Linux: "5" written to
+// /proc/self/clear_refs) so that each mode reports its own peak; false
+// where that is not possible (the peak is then the process's so far).
+func resetPeakRSS() bool {
+	return os.WriteFile("/proc/self/clear_refs", []byte("5"), 0) == nil
+}
+
+// peakRSS is VmHWM from /proc/self/status (the peak since the last
+// reset), or getrusage's process peak where /proc is missing.
+func peakRSS() int64 {
+	if b, err := os.ReadFile("/proc/self/status"); err == nil {
+		for _, line := range strings.Split(string(b), "\n") {
+			if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+				f := strings.Fields(v)
+				if n, err := strconv.ParseInt(f[0], 10, 64); err == nil && len(f) == 2 && f[1] == "kB" {
+					return n * 1024
+				}
+			}
+		}
+	}
+	_, rss := benchRusage()
+	return rss
+}
+
 type benchResult struct {
 	mode    string
 	events  int
 	elapsed time.Duration
 	cpu     time.Duration
 	rss     int64
+	rssOwn  bool // rss is this mode's peak, not the process's
 }
 
-func runPollBench(ctx context.Context, mode string, windows, pages, perPage int) (benchResult, error) {
-	h, _ := benchPages(pages, perPage)
+// benchSource builds the loopback source: "static" pre-encoded pages, or
+// "mockapi" (internal/mockapi, which encodes every page it serves on the
+// same cores, checks Basic auth and keeps its ledger).
+func benchSource(source string, now time.Time, pages, perPage int) (http.Handler, resource.Auth, error) {
+	switch source {
+	case "static":
+		h, _ := benchPages(pages, perPage)
+		return h, resource.Auth{Type: "None"}, nil
+	case "mockapi":
+		if pages*perPage%5 != 0 {
+			return nil, resource.Auth{}, fmt.Errorf("--source mockapi: pages × per-page (%d) must be a multiple of 5 (events per minute of a 5-minute window)", pages*perPage)
+		}
+		h := mockapi.New(mockapi.Config{Origin: now.Add(-24 * time.Hour), EventsPerMinute: pages * perPage / 5, PageSize: perPage,
+			MaxRequestLog: 1, Auth: mockapi.Auth{Type: "Basic", UserName: "bench", Password: "bench"}})
+		return h, resource.Auth{Type: "Basic", UserName: "bench", Password: "bench"}, nil
+	}
+	return nil, resource.Auth{}, fmt.Errorf("--source %q: want static or mockapi", source)
+}
+
+func runPollBench(ctx context.Context, source, mode string, windows, pages, perPage int) (benchResult, error) {
+	now := time.Date(2024, 3, 6, 8, 0, 0, 0, time.UTC)
+	h, auth, err := benchSource(source, now, pages, perPage)
+	if err != nil {
+		return benchResult{}, err
+	}
 	srv := httptest.NewServer(h)
 	defer srv.Close()
 	db, err := duckdb.Open("")
@@ -113,7 +164,6 @@ func runPollBench(ctx context.Context, mode string, windows, pages, perPage int)
 		return benchResult{}, err
 	}
 	defer db.Close()
-	now := time.Date(2024, 3, 6, 8, 0, 0, 0, time.UTC)
 	p := ingest.New(db, ingest.Options{Logger: slog.New(slog.DiscardHandler), Now: func() time.Time { return now }})
 	dcr, err := resource.DecodeDCR([]byte(benchDCR))
 	if err != nil {
@@ -124,7 +174,7 @@ func runPollBench(ctx context.Context, mode string, windows, pages, perPage int)
 	}
 	tenant := "acme"
 	conn := &resource.Connection{Meta: resource.Meta{Name: "bench"}, Properties: resource.PollerProperties{
-		Auth: resource.Auth{Type: "None"},
+		Auth: auth,
 		Request: resource.Request{APIEndpoint: srv.URL + "/events", QueryWindowInMin: 5, QueryTimeFormat: "UnixTimestamp",
 			StartTimeAttributeName: "t0", EndTimeAttributeName: "t1"},
 		Paging:          &resource.Paging{PagingType: "LinkHeader"},
@@ -140,6 +190,7 @@ func runPollBench(ctx context.Context, mode string, windows, pages, perPage int)
 		return benchResult{}, err
 	}
 	res := benchResult{mode: mode}
+	perMode := resetPeakRSS()
 	cpu0, _ := benchRusage()
 	start := time.Now()
 	for w := range windows {
@@ -151,8 +202,8 @@ func runPollBench(ctx context.Context, mode string, windows, pages, perPage int)
 		res.events += out.Events
 	}
 	res.elapsed = time.Since(start)
-	cpu1, rss := benchRusage()
-	res.cpu, res.rss = cpu1-cpu0, rss
+	cpu1, _ := benchRusage()
+	res.cpu, res.rss, res.rssOwn = cpu1-cpu0, peakRSS(), perMode
 	q, err := db.Query(ctx, `SELECT count(*) FROM Bench_CL`)
 	if err != nil {
 		return res, err
@@ -164,31 +215,60 @@ func runPollBench(ctx context.Context, mode string, windows, pages, perPage int)
 }
 
 func newBench() *cobra.Command {
-	var windows, pages, perPage int
+	var windows, pages, perPage, gogc int
 	var modes []string
+	var source string
 	c := &cobra.Command{
 		Use:   "bench",
 		Short: "Measure the poll path: loopback source, LinkHeader paging, DCR transform, DuckDB (in memory)",
-		Long: `Poll a loopback source of ≈400-byte JSON events (pre-encoded, LinkHeader paging) through
+		Long: `Poll a loopback source of ≈400-byte JSON events (LinkHeader paging) through
 the poller, one DCR transform and an in-memory DuckDB, and print events/s,
-CPU-seconds per million events and the process's peak RSS for each mode:
-"perpage" commits every page and fetches nothing ahead (the baseline), "engine"
-is what codeless serve runs (fetch ahead, batched commits).`,
+CPU-seconds per million events and peak RSS for each mode: "perpage" commits
+every page and fetches nothing ahead (the baseline, measured in the same run),
+"engine" is what codeless serve runs (fetch ahead, batched commits, parallel
+transform). VS PERPAGE is a mode's events/s over the baseline's.
+
+--source static serves pre-encoded pages (the source costs next to nothing);
+--source mockapi serves internal/mockapi, which encodes every page on the same
+cores. --gogc sets the collector's GOGC for the run (the GOGC environment
+variable does the same for codeless serve).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
-			_, size := benchPages(1, 10)
-			fmt.Fprintf(tw, "MODE\tEVENTS\tSECONDS\tEVENTS/S\tCPU-S/MEVENTS\tPEAK RSS MB\t(event ≈ %d bytes, %d per page)\n", size, perPage)
 			for _, m := range modes {
 				if m != "perpage" && m != "engine" {
 					return &exitError{code: 2, err: fmt.Errorf("--mode %q: want perpage or engine", m)}
 				}
-				r, err := runPollBench(cmd.Context(), m, windows, pages, perPage)
+			}
+			if source != "static" && source != "mockapi" {
+				return &exitError{code: 2, err: fmt.Errorf("--source %q: want static or mockapi", source)}
+			}
+			if gogc != 0 {
+				defer debug.SetGCPercent(debug.SetGCPercent(gogc))
+			}
+			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
+			_, size := benchPages(1, 10)
+			fmt.Fprintf(tw, "MODE\tEVENTS\tSECONDS\tEVENTS/S\tVS PERPAGE\tCPU-S/MEVENTS\tPEAK RSS MB\t(source %s, event ≈ %d bytes, %d per page, GOGC %d)\n",
+				source, size, perPage, currentGOGC())
+			var base float64
+			for _, m := range modes {
+				r, err := runPollBench(cmd.Context(), source, m, windows, pages, perPage)
 				if err != nil {
 					return fmt.Errorf("bench %s: %w", m, err)
 				}
-				fmt.Fprintf(tw, "%s\t%d\t%.2f\t%.0f\t%.2f\t%.0f\t\n", r.mode, r.events, r.elapsed.Seconds(),
-					float64(r.events)/r.elapsed.Seconds(), r.cpu.Seconds()/float64(r.events)*1e6, float64(r.rss)/(1<<20))
+				rate := float64(r.events) / r.elapsed.Seconds()
+				if m == "perpage" {
+					base = rate
+				}
+				vs := "-"
+				if base > 0 {
+					vs = fmt.Sprintf("%.2f×", rate/base)
+				}
+				rss := fmt.Sprintf("%.0f", float64(r.rss)/(1<<20))
+				if !r.rssOwn {
+					rss += " (process)"
+				}
+				fmt.Fprintf(tw, "%s\t%d\t%.2f\t%.0f\t%s\t%.2f\t%s\t\n", r.mode, r.events, r.elapsed.Seconds(),
+					rate, vs, r.cpu.Seconds()/float64(r.events)*1e6, rss)
 			}
 			return tw.Flush()
 		},
@@ -198,5 +278,14 @@ is what codeless serve runs (fetch ahead, batched commits).`,
 	fl.IntVar(&pages, "pages", 30, "pages per window")
 	fl.IntVar(&perPage, "per-page", 1000, "events per page")
 	fl.StringSliceVar(&modes, "mode", []string{"perpage", "engine"}, "modes to run: perpage (baseline), engine")
+	fl.StringVar(&source, "source", "static", "loopback source: static (pre-encoded pages) or mockapi")
+	fl.IntVar(&gogc, "gogc", 0, "GOGC for the run (0: the runtime's setting)")
 	return c
+}
+
+// currentGOGC reads the collector's GOGC without changing it.
+func currentGOGC() int {
+	v := debug.SetGCPercent(100)
+	debug.SetGCPercent(v)
+	return v
 }
