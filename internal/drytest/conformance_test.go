@@ -872,10 +872,9 @@ const conformanceNotes = `
   flow's table (Microsoft-X → X; columns inferred, TimeGenerated set to the
   ingestion time when missing or out of range). Never dropped: without such
   a flow it is a named warning in ` + "`codeless test`" + ` and an ` + "`InvalidStream`" + ` error
-  at ingestion (the window is not advanced and health shows it). ` + "`codeless test`" + `
-  implements the matching (drytest ` + "`builtinFlow`" + `); the engine's sink still calls
-  ingestion with the SENTINEL_* name, which ingestion rejects with
-  ` + "`InvalidStream`" + ` (the same matching is needed there).
+  when the connection is created (field ` + "`properties.dcrConfig.streamName`" + `). One
+  matcher, ` + "`resource.DCR.BuiltinFlow`" + `, serves ` + "`codeless test`" + `, the engine's connection
+  check, deploy-time DCR binding and the engine's sink (engine TestBuiltinStreamPolls).
 - **Wiz's GraphQL cursor** via ` + "`queryParameters`" + ` (§11.5): the body is the
   configured ` + "`query`" + ` and ` + "`variables`" + ` (a JSON string, with Wiz's own literal
   ` + "`_APIQueryStartTime_`" + `, which is no documented token and is sent as is); the

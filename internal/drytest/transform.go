@@ -47,39 +47,24 @@ type transformer struct {
 	passTo string
 }
 
-// builtinFlow finds the data flow that carries a built-in stream the DCR
-// does not declare: Sentinel names it SENTINEL_CROWDSTRIKEALERTS in the
-// poller and Microsoft-SentinelCrowdStrikeAlerts in the DCR (Illumio:
-// ILUMIO_INSIGHTS and Microsoft-IlumioInsights), so the names are compared
-// without the Microsoft- prefix, case, '_' and '-'. Only a flow without a
-// transform qualifies (nothing declares the columns a transform would
-// read). It returns the flow's JSON path and its Microsoft-* stream.
+// builtinFlow finds the transform-less data flow that carries a built-in
+// stream the DCRs do not declare (resource.DCR.BuiltinFlow). It returns the
+// flow's JSON path and its output stream.
 func builtinFlow(dcrs []*resource.DCR, stream string) (path, output string) {
-	norm := func(s string) string {
-		s = strings.ToLower(s)
-		s = strings.TrimPrefix(s, "microsoft-")
-		return strings.NewReplacer("_", "", "-", "").Replace(s)
-	}
-	want := norm(stream)
 	for _, d := range dcrs {
-		for i, f := range d.DataFlows {
-			if t := strings.TrimSpace(f.TransformKQL); t != "" && t != "source" {
-				continue
-			}
-			for _, s := range f.Streams {
-				if strings.HasPrefix(strings.ToLower(s), "microsoft-") && norm(s) == want {
-					path := f.Path
-					if path == "" {
-						path = fmt.Sprintf("%s.properties.dataFlows[%d]", d.Path, i)
-					}
-					out := s
-					if f.OutputStream != "" {
-						out = f.OutputStream
-					}
-					return path, out
-				}
-			}
+		i, s, ok := d.BuiltinFlow(stream)
+		if !ok {
+			continue
 		}
+		f := d.DataFlows[i]
+		path = f.Path
+		if path == "" {
+			path = fmt.Sprintf("%s.properties.dataFlows[%d]", d.Path, i)
+		}
+		if f.OutputStream != "" {
+			return path, f.OutputStream
+		}
+		return path, s
 	}
 	return "", ""
 }

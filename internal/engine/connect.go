@@ -127,6 +127,12 @@ func pointAtDCR(body map[string]any, dcrs map[string]*resource.DCR) {
 			return
 		}
 	}
+	for _, d := range dcrs {
+		if _, _, ok := d.BuiltinFlow(stream); ok {
+			cfg["dataCollectionRuleImmutableId"] = d.ImmutableID
+			return
+		}
+	}
 }
 
 // Disconnect deletes every connection of a definition (the toggle's

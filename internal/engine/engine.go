@@ -329,9 +329,13 @@ func (e *Engine) checkConnection(ctx context.Context, doc map[string]any) (*reso
 		return nil, badRequest("InvalidDataCollectionRule", msg,
 			"properties.dcrConfig.dataCollectionRuleImmutableId")
 	}
-	if _, ok := d.Stream(conn.Properties.DCRConfig.StreamName); !ok {
+	stream := conn.Properties.DCRConfig.StreamName
+	if _, ok := d.Stream(stream); !ok {
+		if _, _, builtin := d.BuiltinFlow(stream); builtin {
+			return conn, nil
+		}
 		return nil, badRequest("InvalidStream",
-			fmt.Sprintf("data collection rule %s declares no stream %q", d.Name, conn.Properties.DCRConfig.StreamName),
+			fmt.Sprintf("data collection rule %s declares no stream %q (nor a transform-less Microsoft-* flow carrying it as a built-in stream)", d.Name, stream),
 			"properties.dcrConfig.streamName")
 	}
 	return conn, nil

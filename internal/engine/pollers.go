@@ -144,7 +144,7 @@ func (p *pollers) runOne(ctx context.Context, conn *resource.Connection) {
 		r, err := poll.New(poll.Config{
 			Name:        conn.Name,
 			Conn:        conn,
-			Sink:        &sink{e: e, conn: conn},
+			Sink:        &sink{e: e, conn: conn, stream: e.ingestStream(ctx, conn.Properties.DCRConfig)},
 			Checkpoint:  cp,
 			Now:         e.cfg.Now,
 			HTTP:        e.cfg.HTTP,
@@ -354,13 +354,14 @@ func (e *Engine) Statuses() []Status {
 // sink delivers a connection's events through the ingestion pipeline and
 // commits them with the checkpoint in one batch.
 type sink struct {
-	e    *Engine
-	conn *resource.Connection
+	e      *Engine
+	conn   *resource.Connection
+	stream string // the DCR stream the events enter (ingestStream)
 }
 
 func (s *sink) Commit(ctx context.Context, events []any, checkpoint []byte) error {
 	cfg := s.conn.Properties.DCRConfig
-	out, err := s.e.pipe.Process(ctx, cfg.DataCollectionRuleImmutableID, cfg.StreamName, events)
+	out, err := s.e.pipe.Process(ctx, cfg.DataCollectionRuleImmutableID, s.stream, events)
 	if err != nil {
 		return fmt.Errorf("transforming %d events: %w", len(events), err)
 	}
@@ -368,6 +369,25 @@ func (s *sink) Commit(ctx context.Context, events []any, checkpoint []byte) erro
 		return fmt.Errorf("committing %d events: %w", len(events), err)
 	}
 	return nil
+}
+
+// ingestStream is the DCR stream a connection's events enter: its
+// streamName, or for a built-in stream the DCR does not declare
+// (SENTINEL_CROWDSTRIKEALERTS) the Microsoft-* stream of the DCR's
+// transform-less flow that carries it (resource.DCR.BuiltinFlow), so the
+// events land unchanged in that flow's table.
+func (e *Engine) ingestStream(ctx context.Context, cfg resource.DCRConfig) string {
+	if strings.HasPrefix(strings.ToLower(cfg.StreamName), "custom-") {
+		return cfg.StreamName
+	}
+	d, err := e.dcrByImmutableID(ctx, cfg.DataCollectionRuleImmutableID)
+	if err != nil || d == nil {
+		return cfg.StreamName
+	}
+	if _, s, ok := d.BuiltinFlow(cfg.StreamName); ok {
+		return s
+	}
+	return cfg.StreamName
 }
 
 // tokenStore keeps OAuth2 token state (rotated refresh tokens included) in
