@@ -83,6 +83,9 @@ type Config struct {
 	// MaxRequestLog bounds Requests() to the most recent entries
 	// (default 10,000) so long benchmark runs stay small.
 	MaxRequestLog int
+	// CachePageBytes keeps encoded pages up to this many bytes and serves
+	// repeated pages from memory (fast.go); 0 encodes every page.
+	CachePageBytes int
 }
 
 // RequestLog is one served request.
@@ -103,6 +106,7 @@ type Server struct {
 	n        int
 	ledger   map[string]int
 	requests []RequestLog
+	pages    pageCache
 }
 
 // New applies defaults and returns the server.
@@ -284,17 +288,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	body := make([]byte, 0, 64+int(to-from)*400)
-	body = append(body, '[')
-	ids := make([]string, 0, to-from)
-	for i := from; i < to; i++ {
-		if i > from {
-			body = append(body, ',')
-		}
-		body = s.appendEvent(body, i)
-		ids = append(ids, eventID(i))
-	}
-	body = append(body, ']')
+	body, ids := s.encodePage(from, to)
 	if paged && to < hi {
 		scheme := "http"
 		if r.TLS != nil {
