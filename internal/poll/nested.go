@@ -326,7 +326,30 @@ func (n *nestedRun) expand(children []*step, ev any, vars map[string]string) ([]
 		if err != nil {
 			return nil, ClassTransform, fmt.Errorf("%s: stepPlaceholdersParsingKql: %w", c.path, err)
 		}
-		if len(rows) == 0 {
+		// A row whose placeholders are all empty names nothing to fetch
+		// (Meraki's mvexpand over a network object yields one row per
+		// property; only one carries the id): requesting
+		// /networks//clients would fail the window, so it is skipped.
+		kept, empty := rows[:0], 0
+		for _, row := range rows {
+			blank := len(c.columns) > 0
+			for _, col := range c.columns {
+				if row[col] != "" {
+					blank = false
+					break
+				}
+			}
+			if blank {
+				empty++
+				continue
+			}
+			kept = append(kept, row)
+		}
+		rows = kept
+		if empty > 0 {
+			n.warn("nested step %q: %d placeholder row(s) with every value empty skipped; no request sent for them", c.id, empty)
+		}
+		if len(rows) == 0 && empty == 0 {
 			n.warn("nested step %q: stepPlaceholdersParsingKql yielded no placeholders for a parent event; no request sent", c.id)
 		}
 		results := make([][]any, len(rows))

@@ -401,3 +401,40 @@ func TestPagingVarsAndBodyTemplate(t *testing.T) {
 		}
 	}
 }
+
+// Placeholder rows whose values are all empty send no request (Meraki: an
+// mvexpand over a network object gives one row per property, and only the
+// id row has a networkId); the rows with values are fetched.
+func TestNestedSkipsEmptyPlaceholderRows(t *testing.T) {
+	api := &nestedAPI{}
+	srv := httptest.NewServer(api)
+	defer srv.Close()
+	c := nestedConn(srv.URL, "/orgs", "$",
+		one("net", "source | project res = parse_json(data) | mvexpand net = res.networks | project networkId = tostring(net['id'])"),
+		map[string]*resource.Step{"net": {
+			Request:  resource.Request{APIEndpoint: srv.URL + "/incidents/$networkId$/details"},
+			Response: resource.Response{EventsJSONPaths: []string{"$"}},
+		}})
+	srv.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/orgs" {
+			fmt.Fprint(w, `[{"networks":[{"id":"n1"},{"name":"no id"},{"id":""},{"id":"n2"}]}]`)
+			return
+		}
+		api.ServeHTTP(w, r)
+	})
+	r, err := New(Config{Conn: c, Sink: &memSink{}, Now: func() time.Time { return T0 }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := r.PollWindow(context.Background(), T0.Add(-5*time.Minute), T0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := strings.Join(api.requests(), ",")
+	if strings.Contains(got, "//") || !strings.Contains(got, "/incidents/n1/details") || !strings.Contains(got, "/incidents/n2/details") {
+		t.Fatalf("requests %s", got)
+	}
+	if len(res.Warnings) == 0 || !strings.Contains(res.Warnings[0], "2 placeholder row(s) with every value empty skipped") {
+		t.Fatalf("warnings %q", res.Warnings)
+	}
+}
