@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -151,5 +152,35 @@ func TestBenchCommand(t *testing.T) {
 	}
 	if code, _, errOut := run(t, "bench", "--mode", "fast"); code != 2 || !strings.Contains(errOut, `"fast"`) {
 		t.Errorf("bad --mode: exit %d, stderr %q; want exit 2 naming the mode", code, errOut)
+	}
+}
+
+// `codeless query --data` renders values as the query API does (timespans
+// as [d.]hh:mm:ss, datetimes ISO 8601, dynamic as JSON) and keeps one line
+// per row in table output.
+func TestQueryLocalRendering(t *testing.T) {
+	dir := t.TempDir()
+	kql := "print a = time(1.02:03:04), f = 30s, e = ```multi\nline```, g = dynamic({\"x\":[1,2]}), h = datetime(2024-01-02 03:04:05.5)"
+	code, out, errOut := run(t, "query", "--data", dir, "--format", "json", kql)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	var tbl struct {
+		Columns []struct{ Name, Type string }
+		Rows    [][]any
+	}
+	if err := json.Unmarshal([]byte(out), &tbl); err != nil {
+		t.Fatal(err)
+	}
+	if got := fmt.Sprint(tbl.Rows); got != `[[1.02:03:04 00:00:30 multi
+line {"x":[1,2]} 2024-01-02T03:04:05.5Z]]` {
+		t.Errorf("rows %s", got)
+	}
+	if got := fmt.Sprint(tbl.Columns); got != "[{a timespan} {f timespan} {e string} {g dynamic} {h datetime}]" {
+		t.Errorf("columns %s", got)
+	}
+	_, out, _ = run(t, "query", "--data", dir, kql)
+	if lines := strings.Split(strings.TrimSpace(out), "\n"); len(lines) != 3 || !strings.Contains(lines[1], `multi\nline`) {
+		t.Errorf("table output:\n%s", out)
 	}
 }

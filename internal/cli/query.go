@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/codeless/codeless/internal/kql/sqlgen"
+	"github.com/codeless/codeless/internal/server"
 	"github.com/codeless/codeless/internal/store/duckdb"
 )
 
@@ -80,12 +81,25 @@ func queryLocal(cmd *cobra.Command, data, kql string) (*queryTable, error) {
 	if err != nil {
 		return nil, err
 	}
-	t := &queryTable{Name: "PrimaryResult", Rows: res.Rows}
-	for _, c := range res.Columns {
+	// Column types come from the KQL (timespans are stored as ticks in a
+	// BIGINT); values are rendered as the query API renders them.
+	cols := q.Columns
+	if len(cols) != len(res.Columns) {
+		cols = res.Columns
+	}
+	t := &queryTable{Name: "PrimaryResult", Rows: make([][]any, len(res.Rows))}
+	for _, c := range cols {
 		t.Columns = append(t.Columns, struct {
 			Name string `json:"name"`
 			Type string `json:"type"`
 		}{c.Name, string(c.Type)})
+	}
+	for i, r := range res.Rows {
+		out := make([]any, len(r))
+		for j, v := range r {
+			out[j] = server.RenderValue(v, cols[j].Type)
+		}
+		t.Rows[i] = out
 	}
 	return t, nil
 }
@@ -115,8 +129,14 @@ func printTable(w io.Writer, t *queryTable, format string) error {
 			head[i] = c.Name
 		}
 		fmt.Fprintln(tw, strings.Join(head, "\t"))
+		// One line per row: control characters inside values are escaped.
+		esc := strings.NewReplacer("\n", `\n`, "\r", `\r`, "\t", `\t`)
 		for _, r := range t.Rows {
-			fmt.Fprintln(tw, strings.Join(cells(r), "\t"))
+			cs := cells(r)
+			for i := range cs {
+				cs[i] = esc.Replace(cs[i])
+			}
+			fmt.Fprintln(tw, strings.Join(cs, "\t"))
 		}
 		if err := tw.Flush(); err != nil {
 			return err

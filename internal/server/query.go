@@ -152,14 +152,17 @@ func renderTable(cols schema.Schema, rows [][]any) *queryTable {
 			if j < len(cols) {
 				typ = cols[j].Type
 			}
-			out[j] = renderValue(v, typ)
+			out[j] = RenderValue(v, typ)
 		}
 		t.Rows[i] = out
 	}
 	return t
 }
 
-func renderValue(v any, typ schema.Type) any {
+// RenderValue converts one stored value of a column of type typ to the Log
+// Analytics JSON convention (see renderTable); `codeless query --data` uses
+// it so local and remote answers look the same.
+func RenderValue(v any, typ schema.Type) any {
 	switch x := v.(type) {
 	case nil:
 		return nil
