@@ -213,17 +213,27 @@ func (d *Decoder) parse(body []byte, header http.Header) ([]any, error) {
 		}
 		return []any{doc}, nil
 	}
-	// JSON: small plain bodies in one fastjson pass; large or compressed
-	// ones streamed.
-	if enc == "" && len(body) < streamThreshold {
+	// JSON: plain bodies of any size go to the scanner (scan.go: no value
+	// tree, strings share one copy of the text); what it leaves goes to
+	// fastjson then encoding/json when small, to the streaming decoder when
+	// large. Compressed bodies are streamed.
+	if enc == "" {
 		if len(bytes.TrimSpace(body)) == 0 {
 			return nil, nil
 		}
-		doc, err := ParseJSON(body)
-		if err != nil {
-			return nil, err
+		if doc, ok := parseScan(body); ok {
+			return []any{doc}, nil
 		}
-		return []any{doc}, nil
+		if len(body) < streamThreshold {
+			doc, ok := parseFastjson(body)
+			if !ok {
+				var err error
+				if doc, err = parseStd(body); err != nil {
+					return nil, err
+				}
+			}
+			return []any{doc}, nil
+		}
 	}
 	r, err := open(body, enc)
 	if err != nil {
