@@ -1,0 +1,118 @@
+package corpustest
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/codeless/codeless/internal/schema"
+)
+
+// Transform is one data flow with a transformKql found in the corpus, with
+// its input stream's declared columns.
+type Transform struct {
+	File, Stream, KQL string // File is relative to the corpus directory
+	Input             schema.Schema
+	// InputErr says why Input is unusable (stream not declared, bad type).
+	InputErr string
+}
+
+// Transforms reads every corpus JSON file that mentions transformKql and
+// returns each data flow with a transformKql (ARM-expression transforms
+// included; callers decide what to skip). It skips the test when the corpus
+// is absent.
+func Transforms(t testing.TB) []Transform {
+	t.Helper()
+	dir := Dir(t)
+	files, _ := filepath.Glob(filepath.Join(dir, "*", "*.json"))
+	var out []Transform
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(strings.ToLower(string(b)), "transformkql") {
+			continue
+		}
+		var v any
+		if err := json.Unmarshal([]byte(strings.TrimPrefix(string(b), "\ufeff")), &v); err != nil {
+			t.Errorf("%s: %v", f, err)
+			continue
+		}
+		rel, _ := filepath.Rel(dir, f)
+		collectFlows(rel, v, &out)
+	}
+	return out
+}
+
+// lookup returns obj[key] with a case-insensitive, space-trimmed key match.
+func lookup(obj map[string]any, key string) (any, bool) {
+	for k, v := range obj {
+		if strings.EqualFold(strings.TrimSpace(k), key) {
+			return v, true
+		}
+	}
+	return nil, false
+}
+
+// collectFlows walks any JSON value and appends every data flow with a
+// transformKql next to a streamDeclarations object.
+func collectFlows(file string, v any, out *[]Transform) {
+	switch x := v.(type) {
+	case []any:
+		for _, e := range x {
+			collectFlows(file, e, out)
+		}
+	case map[string]any:
+		flowsV, ok1 := lookup(x, "dataFlows")
+		declsV, ok2 := lookup(x, "streamDeclarations")
+		if ok1 && ok2 {
+			decls, _ := declsV.(map[string]any)
+			flows, _ := flowsV.([]any)
+			for _, f := range flows {
+				fm, ok := f.(map[string]any)
+				if !ok {
+					continue
+				}
+				kqlV, ok := lookup(fm, "transformKql")
+				kql, _ := kqlV.(string)
+				if !ok || kql == "" {
+					continue
+				}
+				streamsV, _ := lookup(fm, "streams")
+				streams, _ := streamsV.([]any)
+				fl := Transform{File: file, KQL: kql}
+				if len(streams) > 0 {
+					fl.Stream, _ = streams[0].(string)
+				}
+				declV, ok := lookup(decls, fl.Stream)
+				if !ok {
+					fl.InputErr = "stream " + fl.Stream + " not declared"
+				} else {
+					dm, _ := declV.(map[string]any)
+					cols, _ := lookup(dm, "columns")
+					list, _ := cols.([]any)
+					for _, c := range list {
+						cm, _ := c.(map[string]any)
+						n, _ := lookup(cm, "name")
+						ty, _ := lookup(cm, "type")
+						name, _ := n.(string)
+						ts, _ := ty.(string)
+						typ, err := schema.ParseType(ts)
+						if err != nil {
+							fl.InputErr = err.Error()
+							break
+						}
+						fl.Input = append(fl.Input, schema.Column{Name: name, Type: typ})
+					}
+				}
+				*out = append(*out, fl)
+			}
+		}
+		for _, e := range x {
+			collectFlows(file, e, out)
+		}
+	}
+}

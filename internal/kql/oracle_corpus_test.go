@@ -1,0 +1,96 @@
+package kql_test
+
+import (
+	"fmt"
+	"os"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/codeless/codeless/internal/corpustest"
+	"github.com/codeless/codeless/internal/kql/eval"
+	"github.com/codeless/codeless/internal/schema"
+)
+
+// TestOracleCorpusTransforms runs every distinct transformKql of the real
+// connector corpus through the official Kusto.Language with its stream
+// declaration as `source`, and through our transform compiler: both must
+// accept the same transforms with the same output schema, and both must
+// reject exactly one, ZeroFox's expressions inside project-rename (KS109),
+// ours with a message that says why.
+func TestOracleCorpusTransforms(t *testing.T) {
+	flows := corpustest.Transforms(t)
+	if why := oracleAvailable(); why != "" {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("oracle test cannot run in CI: %s", why)
+		}
+		t.Skipf("skipping the Kusto.Language oracle test: %s", why)
+	}
+	seen := map[string]bool{}
+	var cases []*oracleCase
+	byID := map[string]corpustest.Transform{}
+	for _, fl := range flows {
+		if strings.HasPrefix(fl.KQL, "[") || fl.InputErr != "" {
+			continue // ARM expressions and undeclared streams: the resource layer's business
+		}
+		key := fl.KQL + "\x00" + fmt.Sprint(fl.Input)
+		if seen[key] {
+			continue
+		}
+		seen[key] = true
+		id := fmt.Sprintf("%s %s #%d", fl.File, fl.Stream, len(cases))
+		byID[id] = fl
+		cases = append(cases, &oracleCase{id: id, query: fl.KQL, valid: true, tables: map[string]schema.Schema{"source": fl.Input}})
+	}
+	if len(cases) < 50 {
+		t.Fatalf("only %d distinct corpus transforms", len(cases))
+	}
+	resps := runOracle(t, cases)
+	var rejected []string
+	agreed := 0
+	for _, c := range cases {
+		r := resps[c.id]
+		if r == nil || r.Crash != "" {
+			t.Errorf("%s: oracle gave no answer (%v)", c.id, r)
+			continue
+		}
+		fl := byID[c.id]
+		prog, ourErr := eval.CompileTransform(fl.KQL, fl.Input)
+		oracleOK := len(r.Errors) == 0
+		if !oracleOK {
+			rejected = append(rejected, fmt.Sprintf("%s: %s", fl.File, r.Errors[0].Code))
+		}
+		switch {
+		case oracleOK && ourErr != nil:
+			t.Errorf("%s: Kusto.Language accepts, we reject: %v", c.id, ourErr)
+		case !oracleOK && ourErr == nil:
+			t.Errorf("%s: we accept, Kusto.Language rejects (%s %s)", c.id, r.Errors[0].Code, r.Errors[0].Message)
+		case !oracleOK:
+			if r.Errors[0].Code == "KS109" && !strings.Contains(ourErr.Error(), "project-rename only renames columns") {
+				t.Errorf("%s: our refusal does not say why: %v", c.id, ourErr)
+			}
+		default:
+			var want, got []string
+			for _, col := range r.Columns {
+				tn, ok := oracleTypes[col.Type]
+				if !ok {
+					tn = schema.Type("?" + col.Type)
+				}
+				want = append(want, col.Name+":"+string(tn))
+			}
+			for _, col := range prog.Output() {
+				got = append(got, col.Name+":"+string(col.Type))
+			}
+			if strings.Join(got, ", ") != strings.Join(want, ", ") {
+				t.Errorf("%s: output schema\n     ours: %s\n   oracle: %s", c.id, strings.Join(got, ", "), strings.Join(want, ", "))
+				continue
+			}
+			agreed++
+		}
+	}
+	sort.Strings(rejected)
+	if len(rejected) != 1 || !strings.HasPrefix(rejected[0], "ZeroFox/") || !strings.HasSuffix(rejected[0], "KS109") {
+		t.Errorf("Kusto.Language should reject exactly ZeroFox's project-rename (KS109); it rejected %v", rejected)
+	}
+	t.Logf("%d distinct corpus transforms: %d accepted by both with equal output schemas; rejected by both: %v", len(cases), agreed, rejected)
+}
