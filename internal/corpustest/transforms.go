@@ -116,3 +116,46 @@ func collectFlows(file string, v any, out *[]Transform) {
 		}
 	}
 }
+
+// PlaceholderQueries returns every stepPlaceholdersParsingKql of the corpus
+// with its input, the `source` table of one `data` string column.
+func PlaceholderQueries(t testing.TB) []Transform {
+	t.Helper()
+	dir := Dir(t)
+	files, _ := filepath.Glob(filepath.Join(dir, "*", "*.json"))
+	var out []Transform
+	var walk func(file string, v any)
+	walk = func(file string, v any) {
+		switch x := v.(type) {
+		case []any:
+			for _, e := range x {
+				walk(file, e)
+			}
+		case map[string]any:
+			for k, e := range x {
+				if s, ok := e.(string); ok && strings.EqualFold(strings.TrimSpace(k), "stepPlaceholdersParsingKql") && s != "" {
+					out = append(out, Transform{File: file, KQL: s, Input: schema.Schema{{Name: "data", Type: schema.String}}})
+					continue
+				}
+				walk(file, e)
+			}
+		}
+	}
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(strings.ToLower(string(b)), "stepplaceholdersparsingkql") {
+			continue
+		}
+		var v any
+		if err := json.Unmarshal([]byte(strings.TrimPrefix(string(b), "\ufeff")), &v); err != nil {
+			t.Errorf("%s: %v", f, err)
+			continue
+		}
+		rel, _ := filepath.Rel(dir, f)
+		walk(rel, v)
+	}
+	return out
+}

@@ -94,3 +94,53 @@ func TestOracleCorpusTransforms(t *testing.T) {
 	}
 	t.Logf("%d distinct corpus transforms: %d accepted by both with equal output schemas; rejected by both: %v", len(cases), agreed, rejected)
 }
+
+// TestOracleCorpusPlaceholders does the same for every distinct
+// stepPlaceholdersParsingKql (source has one string column, data): all are
+// valid for Kusto.Language, compile as placeholder queries here, and give
+// the same output schema.
+func TestOracleCorpusPlaceholders(t *testing.T) {
+	qs := corpustest.PlaceholderQueries(t)
+	if why := oracleAvailable(); why != "" {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("oracle test cannot run in CI: %s", why)
+		}
+		t.Skipf("skipping the Kusto.Language oracle test: %s", why)
+	}
+	seen := map[string]bool{}
+	var cases []*oracleCase
+	for _, q := range qs {
+		if seen[q.KQL] {
+			continue
+		}
+		seen[q.KQL] = true
+		cases = append(cases, &oracleCase{id: fmt.Sprintf("%s #%d", q.File, len(cases)), query: q.KQL, valid: true, tables: map[string]schema.Schema{"source": q.Input}})
+	}
+	if len(cases) < 5 {
+		t.Fatalf("only %d distinct corpus placeholder queries", len(cases))
+	}
+	resps := runOracle(t, cases)
+	for _, c := range cases {
+		r := resps[c.id]
+		if r == nil || r.Crash != "" || len(r.Errors) > 0 {
+			t.Errorf("%s: Kusto.Language: %+v\n    %s", c.id, r, c.query)
+			continue
+		}
+		prog, err := eval.CompilePlaceholder(c.query, c.tables["source"])
+		if err != nil {
+			t.Errorf("%s: we reject: %v", c.id, err)
+			continue
+		}
+		var want, got []string
+		for _, col := range r.Columns {
+			want = append(want, col.Name+":"+string(oracleTypes[col.Type]))
+		}
+		for _, col := range prog.Output() {
+			got = append(got, col.Name+":"+string(col.Type))
+		}
+		if strings.Join(got, ", ") != strings.Join(want, ", ") {
+			t.Errorf("%s: output schema\n     ours: %s\n   oracle: %s\n    %s", c.id, strings.Join(got, ", "), strings.Join(want, ", "), c.query)
+		}
+	}
+	t.Logf("%d distinct corpus placeholder queries checked against Kusto.Language", len(cases))
+}
