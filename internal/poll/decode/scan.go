@@ -211,6 +211,11 @@ func (s *scanner) array() (any, bool) {
 func (s *scanner) str() (string, bool) {
 	start := s.i + 1
 	i := start
+	// Eight bytes at a time while none is a quote, a backslash, a control
+	// character or non-ASCII.
+	for i+8 <= len(s.src) && plain8(s.src[i:i+8]) {
+		i += 8
+	}
 	for i < len(s.src) {
 		c := s.src[i]
 		if c == '"' {
@@ -303,6 +308,22 @@ func (s *scanner) strSlow(start int) (string, bool) {
 			}
 		}
 	}
+}
+
+// plain8 reports whether none of the 8 bytes of b needs attention in a
+// string: '"', '\\', < 0x20 or >= 0x80 (SWAR: the high bit of each byte
+// lane flags a match).
+func plain8(b string) bool {
+	x := uint64(b[0]) | uint64(b[1])<<8 | uint64(b[2])<<16 | uint64(b[3])<<24 |
+		uint64(b[4])<<32 | uint64(b[5])<<40 | uint64(b[6])<<48 | uint64(b[7])<<56
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	quote := x ^ (ones * '"')
+	bslash := x ^ (ones * '\\')
+	special := (quote - ones) &^ quote // a zero lane: '"'
+	special |= (bslash - ones) &^ bslash
+	special |= x - ones*0x20 // borrow: a lane < 0x20
+	special |= x             // non-ASCII
+	return special&highs == 0
 }
 
 func hex4(s string, i int) (rune, bool) {

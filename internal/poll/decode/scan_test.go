@@ -97,3 +97,18 @@ func FuzzScanMatchesFast(f *testing.F) {
 		}
 	})
 }
+
+// TestPlain8 checks the 8-byte test against the byte-by-byte rule for
+// every byte value in every lane.
+func TestPlain8(t *testing.T) {
+	for lane := range 8 {
+		for c := range 256 {
+			b := []byte("abcdefgh")
+			b[lane] = byte(c)
+			want := c != '"' && c != '\\' && c >= 0x20 && c < 0x80
+			if got := plain8(string(b)); got != want {
+				t.Fatalf("lane %d byte %#x: plain8 = %v, want %v", lane, c, got, want)
+			}
+		}
+	}
+}
