@@ -704,6 +704,19 @@ func (c *conformanceSink) Commit(_ context.Context, events []any, _ []byte) erro
 	return nil
 }
 
+// noAuthStep reports whether path is a nested step's simulated endpoint
+// (/conformance-step/<id>/...) whose step declares auth None: such steps
+// (Cisco ETD's presigned download links) are not behind the auth server.
+func noAuthStep(conn *resource.Connection, path string) bool {
+	rest, ok := strings.CutPrefix(path, "/conformance-step/")
+	if !ok {
+		return false
+	}
+	id, _, _ := strings.Cut(rest, "/")
+	st := conn.Properties.StepCollectorConfigs[id]
+	return st != nil && st.Auth != nil && strings.EqualFold(st.Auth.TypeOrAlias(), "None")
+}
+
 // protect puts the simulated source s behind the auth server the
 // connection's auth object describes (mockapi derives it from the config on
 // its own): a JwtToken token endpoint whose tokens the data requests must
@@ -722,6 +735,10 @@ func protect(conn *resource.Connection, s http.Handler, now func() time.Time) (h
 		h = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if r.URL.Path == login.TokenPath {
 				login.ServeHTTP(w, r)
+				return
+			}
+			if noAuthStep(conn, r.URL.Path) {
+				s.ServeHTTP(w, r) // the nested simulation checks no token is sent
 				return
 			}
 			data.ServeHTTP(w, r)
@@ -888,7 +905,7 @@ const conformanceNotes = `
 | oddity | test |
 |---|---|
 | CiscoDuo HMAC, AliCloudSlsV1 signatures | poll/auth TestDuoPublishedSignatures, TestSLSPublishedSignatures; this table (mockapi verifiers on every request) |
-| step-level ` + "`AuthType: None`" + ` | the nested simulation refuses a token on such a step (Cisco ETD row, blocked by a poller bug) |
+| step-level ` + "`AuthType: None`" + ` | the nested simulation refuses a token on such a step (Cisco ETD row); the poller reads ` + "`AuthType`" + ` as ` + "`type`" + ` (resource.Auth.TypeOrAlias) |
 | httpMethod ` + "`Get`/`Post`" + ` | drytest TestCorpusOddities (Auth0, Cortex XDR); this table (method of every request) |
 | ` + "`UnixTimestampInMills`" + `, .NET formats incl. ` + "`yyyy-MM-ddTHH`" + ` | timefmt tests; this table (window start in the configured format) |
 | ` + "`SENTINEL_*`" + ` / ` + "`ILUMIO_INSIGHTS`" + ` streams | drytest TestCorpusOddities (CrowdStrike, Illumio rows) |

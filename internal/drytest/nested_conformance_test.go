@@ -352,7 +352,9 @@ func (n *nestedSim) serve(w http.ResponseWriter, r *http.Request, req seenReques
 		return fail("request %s carries no parent's placeholders", firstLine(req.text))
 	}
 	for _, ref := range s.refs {
-		if v, ok := vals[ref]; !ok || !strings.Contains(req.text, v) {
+		// A whole-URL value (a download link) arrives as its path: the
+		// server sees the request line, not the host.
+		if v, ok := vals[ref]; !ok || !strings.Contains(req.text, strings.TrimPrefix(v, "https://source.example")) {
 			return fail("request for parent %s without $%s$ = %q", parent, ref, v)
 		}
 	}

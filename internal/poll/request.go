@@ -177,9 +177,12 @@ func (f *endpoint) buildRequest(start, end time.Time, pr paging.Request, steps m
 		template = pr.BodyTemplate
 	}
 
-	base, err := url.Parse(rep.Replace(req.APIEndpoint))
+	base, err := url.Parse(strings.TrimSpace(rep.Replace(req.APIEndpoint)))
 	if err != nil {
 		return nil, fmt.Errorf("parsing request.apiEndpoint: %w", err)
+	}
+	if (base.Scheme != "http" && base.Scheme != "https") || base.Host == "" {
+		return nil, fmt.Errorf("request.apiEndpoint: %q (after placeholders) is not an absolute http(s) URL", base.String())
 	}
 	u := *base
 	q := u.Query()

@@ -244,10 +244,15 @@ func (r *Runner) newEndpoint(path string, req *resource.Request, a *resource.Aut
 	if strings.TrimSpace(req.APIEndpoint) == "" {
 		errf("request.apiEndpoint: required")
 	} else {
-		// Step placeholders stand for one path segment or value here.
-		probe := reStep.ReplaceAllString(req.APIEndpoint, "x")
-		if u, err := url.Parse(probe); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			errf("request.apiEndpoint: %q is not an absolute http(s) URL", req.APIEndpoint)
+		// Step placeholders stand for one path segment or value here. An
+		// endpoint that starts with one (Cisco ETD's "$downloadUrl$", a
+		// parent's presigned link) is a whole URL and is checked once
+		// substituted (buildRequest).
+		if loc := reStep.FindStringIndex(strings.TrimSpace(req.APIEndpoint)); loc == nil || loc[0] != 0 {
+			probe := reStep.ReplaceAllString(req.APIEndpoint, "x")
+			if u, err := url.Parse(probe); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+				errf("request.apiEndpoint: %q is not an absolute http(s) URL", req.APIEndpoint)
+			}
 		}
 	}
 	switch m := strings.ToUpper(strings.TrimSpace(req.HTTPMethod)); m {
@@ -276,6 +281,11 @@ func (r *Runner) newEndpoint(path string, req *resource.Request, a *resource.Aut
 		errf("request.queryTimeFormat: %w", err)
 	}
 	f.tf = tf
+	if a != nil && a.Type == "" && a.TypeOrAlias() != "" {
+		aliased := *a
+		aliased.Type = a.TypeOrAlias()
+		a = &aliased
+	}
 	switch {
 	case a == nil && inherit != nil:
 		f.auth, f.tmplVars = inherit.auth, inherit.tmplVars

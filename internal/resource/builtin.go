@@ -38,3 +38,19 @@ func builtinKey(s string) string {
 	s = strings.TrimPrefix(strings.ToLower(s), "microsoft-")
 	return strings.NewReplacer("_", "", "-", "").Replace(s)
 }
+
+// TypeOrAlias returns the auth type: Type, or when that is empty the value
+// of the undocumented "AuthType" key some corpus steps use instead (Cisco
+// ETD's download step: {"AuthType": "None"}, a presigned URL that must not
+// get the parent's token). Validation still warns about the alias.
+func (a *Auth) TypeOrAlias() string {
+	if a.Type != "" {
+		return a.Type
+	}
+	if v, ok := field(a.Fields, "authType"); ok {
+		if s, ok := v.(string); ok {
+			return strings.TrimSpace(s)
+		}
+	}
+	return ""
+}

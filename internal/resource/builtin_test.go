@@ -35,3 +35,20 @@ func TestBuiltinFlow(t *testing.T) {
 		}
 	}
 }
+
+func TestAuthTypeOrAlias(t *testing.T) {
+	for _, tc := range []struct {
+		a    Auth
+		want string
+	}{
+		{Auth{Type: "Basic", Fields: map[string]any{"AuthType": "None"}}, "Basic"},
+		{Auth{Fields: map[string]any{"AuthType": " None "}}, "None"},
+		{Auth{Fields: map[string]any{"authtype": "APIKey"}}, "APIKey"},
+		{Auth{Fields: map[string]any{"AuthType": 3}}, ""},
+		{Auth{}, ""},
+	} {
+		if got := tc.a.TypeOrAlias(); got != tc.want {
+			t.Errorf("%+v: TypeOrAlias() = %q, want %q", tc.a, got, tc.want)
+		}
+	}
+}
