@@ -296,14 +296,17 @@ func (d *Decoder) selectEvents(doc any, out []any) []any {
 
 // appendChildren implements convertChildPropertiesToArray: an object
 // contributes its members' values (sorted by key; arrays flattened, nulls
-// dropped); an array applies this to each element; anything else is one
-// event.
+// dropped); an array is already a list of events, each element one event
+// (Anvilogic selects a Kusto make_list array: its objects are events, not
+// objects to split); anything else is one event.
 func appendChildren(out []any, v any) []any {
 	switch x := v.(type) {
 	case nil:
 	case []any:
 		for _, e := range x {
-			out = appendChildren(out, e)
+			if e != nil {
+				out = append(out, e)
+			}
 		}
 	case map[string]any:
 		keys := make([]string, 0, len(x))

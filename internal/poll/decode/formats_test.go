@@ -93,6 +93,8 @@ func TestFormats(t *testing.T) {
 		{"convertChildPropertiesToArray (Illumio)", resp("json", func(r *resource.Response) { r.ConvertChildPropertiesToArray = true }), []byte(`{"b":[{"n":2},{"n":3}],"a":{"n":1},"c":null}`), nil, `[{"n":1},{"n":2},{"n":3}]`},
 		{"convertChildPropertiesToArray with a filter (Anvilogic)", resource.Response{EventsJSONPaths: []string{"$[?(@.TableKind == 'PrimaryResult')].Rows[0][0]"}, ConvertChildPropertiesToArray: true},
 			[]byte(`[{"TableKind":"QueryProperties","Rows":[[{"x":[0]}]]},{"TableKind":"PrimaryResult","Rows":[[{"alerts":[{"id":1}],"signals":[{"id":2}]}]]}]`), nil, `[{"id":1},{"id":2}]`},
+		{"convertChildPropertiesToArray on a selected array keeps its elements whole (Kusto make_list cell)", resource.Response{EventsJSONPaths: []string{"$.Rows[0][0]"}, ConvertChildPropertiesToArray: true},
+			[]byte(`{"Rows":[[[{"id":1,"sev":"high"},null,{"id":2,"sev":"low"}]]]}`), nil, `[{"id":1,"sev":"high"},{"id":2,"sev":"low"}]`},
 		{"success status on bool", resource.Response{EventsJSONPaths: []string{"$.d"}, SuccessStatusJSONPath: "$.ok", SuccessStatusValue: "true"}, []byte(`{"ok":true,"d":[1]}`), nil, `[1]`},
 		{"success value without path checks nothing (Cyfirma)", resource.Response{EventsJSONPaths: []string{"$"}, SuccessStatusValue: "success"}, []byte(`[1]`), nil, `[1]`},
 	}
