@@ -25,15 +25,23 @@ type Transform struct {
 // is absent.
 func Transforms(t testing.TB) []Transform {
 	t.Helper()
+	var out []Transform
+	eachJSON(t, "transformkql", func(rel string, v any) { collectFlows(rel, v, &out) })
+	return out
+}
+
+// eachJSON decodes every corpus JSON file whose text contains needle
+// (lower case) and calls fn with its path relative to the corpus.
+func eachJSON(t testing.TB, needle string, fn func(rel string, v any)) {
+	t.Helper()
 	dir := Dir(t)
 	files, _ := filepath.Glob(filepath.Join(dir, "*", "*.json"))
-	var out []Transform
 	for _, f := range files {
 		b, err := os.ReadFile(f)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !strings.Contains(strings.ToLower(string(b)), "transformkql") {
+		if !strings.Contains(strings.ToLower(string(b)), needle) {
 			continue
 		}
 		var v any
@@ -42,9 +50,8 @@ func Transforms(t testing.TB) []Transform {
 			continue
 		}
 		rel, _ := filepath.Rel(dir, f)
-		collectFlows(rel, v, &out)
+		fn(rel, v)
 	}
-	return out
 }
 
 // lookup returns obj[key] with a case-insensitive, space-trimmed key match.
@@ -121,8 +128,6 @@ func collectFlows(file string, v any, out *[]Transform) {
 // with its input, the `source` table of one `data` string column.
 func PlaceholderQueries(t testing.TB) []Transform {
 	t.Helper()
-	dir := Dir(t)
-	files, _ := filepath.Glob(filepath.Join(dir, "*", "*.json"))
 	var out []Transform
 	var walk func(file string, v any)
 	walk = func(file string, v any) {
@@ -141,21 +146,6 @@ func PlaceholderQueries(t testing.TB) []Transform {
 			}
 		}
 	}
-	for _, f := range files {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !strings.Contains(strings.ToLower(string(b)), "stepplaceholdersparsingkql") {
-			continue
-		}
-		var v any
-		if err := json.Unmarshal([]byte(strings.TrimPrefix(string(b), "\ufeff")), &v); err != nil {
-			t.Errorf("%s: %v", f, err)
-			continue
-		}
-		rel, _ := filepath.Rel(dir, f)
-		walk(rel, v)
-	}
+	eachJSON(t, "stepplaceholdersparsingkql", walk)
 	return out
 }

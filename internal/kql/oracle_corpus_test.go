@@ -20,12 +20,7 @@ import (
 // ours with a message that says why.
 func TestOracleCorpusTransforms(t *testing.T) {
 	flows := corpustest.Transforms(t)
-	if why := oracleAvailable(); why != "" {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("oracle test cannot run in CI: %s", why)
-		}
-		t.Skipf("skipping the Kusto.Language oracle test: %s", why)
-	}
+	requireOracle(t)
 	seen := map[string]bool{}
 	var cases []*oracleCase
 	byID := map[string]corpustest.Transform{}
@@ -70,19 +65,8 @@ func TestOracleCorpusTransforms(t *testing.T) {
 				t.Errorf("%s: our refusal does not say why: %v", c.id, ourErr)
 			}
 		default:
-			var want, got []string
-			for _, col := range r.Columns {
-				tn, ok := oracleTypes[col.Type]
-				if !ok {
-					tn = schema.Type("?" + col.Type)
-				}
-				want = append(want, col.Name+":"+string(tn))
-			}
-			for _, col := range prog.Output() {
-				got = append(got, col.Name+":"+string(col.Type))
-			}
-			if strings.Join(got, ", ") != strings.Join(want, ", ") {
-				t.Errorf("%s: output schema\n     ours: %s\n   oracle: %s", c.id, strings.Join(got, ", "), strings.Join(want, ", "))
+			if got, want := schemaText(prog.Output()), r.schemaText(); got != want {
+				t.Errorf("%s: output schema\n     ours: %s\n   oracle: %s", c.id, got, want)
 				continue
 			}
 			agreed++
@@ -101,12 +85,7 @@ func TestOracleCorpusTransforms(t *testing.T) {
 // the same output schema.
 func TestOracleCorpusPlaceholders(t *testing.T) {
 	qs := corpustest.PlaceholderQueries(t)
-	if why := oracleAvailable(); why != "" {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("oracle test cannot run in CI: %s", why)
-		}
-		t.Skipf("skipping the Kusto.Language oracle test: %s", why)
-	}
+	requireOracle(t)
 	seen := map[string]bool{}
 	var cases []*oracleCase
 	for _, q := range qs {
@@ -131,16 +110,43 @@ func TestOracleCorpusPlaceholders(t *testing.T) {
 			t.Errorf("%s: we reject: %v", c.id, err)
 			continue
 		}
-		var want, got []string
-		for _, col := range r.Columns {
-			want = append(want, col.Name+":"+string(oracleTypes[col.Type]))
-		}
-		for _, col := range prog.Output() {
-			got = append(got, col.Name+":"+string(col.Type))
-		}
-		if strings.Join(got, ", ") != strings.Join(want, ", ") {
-			t.Errorf("%s: output schema\n     ours: %s\n   oracle: %s\n    %s", c.id, strings.Join(got, ", "), strings.Join(want, ", "), c.query)
+		if got, want := schemaText(prog.Output()), r.schemaText(); got != want {
+			t.Errorf("%s: output schema\n     ours: %s\n   oracle: %s\n    %s", c.id, got, want, c.query)
 		}
 	}
 	t.Logf("%d distinct corpus placeholder queries checked against Kusto.Language", len(cases))
+}
+
+// requireOracle skips (fails under CI=true) when the oracle cannot run.
+func requireOracle(t *testing.T) {
+	t.Helper()
+	if why := oracleAvailable(); why != "" {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("oracle test cannot run in CI: %s", why)
+		}
+		t.Skipf("skipping the Kusto.Language oracle test: %s", why)
+	}
+}
+
+// schemaText renders a schema as "name:type, ..." for comparison.
+func schemaText(s schema.Schema) string {
+	parts := make([]string, len(s))
+	for i, c := range s {
+		parts[i] = c.Name + ":" + string(c.Type)
+	}
+	return strings.Join(parts, ", ")
+}
+
+// schemaText renders the oracle's result columns in our type names
+// (unknown types as "?name").
+func (r *oracleResp) schemaText() string {
+	var s schema.Schema
+	for _, col := range r.Columns {
+		tn, ok := oracleTypes[col.Type]
+		if !ok {
+			tn = schema.Type("?" + col.Type)
+		}
+		s = append(s, schema.Column{Name: col.Name, Type: tn})
+	}
+	return schemaText(s)
 }
