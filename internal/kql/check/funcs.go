@@ -5,6 +5,7 @@ import (
 	"sort"
 
 	"github.com/codeless/codeless/internal/kql/syntax"
+	"github.com/codeless/codeless/internal/kql/value"
 	"github.com/codeless/codeless/internal/schema"
 )
 
@@ -112,6 +113,33 @@ func regexArg(i int, rt schema.Type) resultFn {
 			}
 		}
 		return rt, nil
+	}
+}
+
+// formatResult checks format_datetime/format_timespan: the value must be
+// of type t (Kusto.Language refuses dynamic here, KS107) and the format a
+// constant string of supported elements (KS131 for non-constants).
+func formatResult(t schema.Type) resultFn {
+	return func(c *checker, call *syntax.Call, args []Expr) (schema.Type, *syntax.Error) {
+		if args[0].Type() != t {
+			return "", c.errf(args[0].Span().From, "%s needs a %s, got %s", call.Fn.Name, t, args[0].Type())
+		}
+		k, ok := args[1].(*Const)
+		f, isStr := "", false
+		if ok {
+			f, isStr = k.Value.(string)
+		}
+		if !isStr {
+			return "", c.errf(args[1].Span().From, "%s needs a constant format string", call.Fn.Name)
+		}
+		parse := value.ParseDateTimeFormat
+		if t == schema.TimeSpan {
+			parse = value.ParseTimespanFormat
+		}
+		if _, err := parse(f); err != nil {
+			return "", c.errf(args[1].Span().From, "%s: %v", call.Fn.Name, err)
+		}
+		return schema.String, nil
 	}
 }
 
@@ -227,6 +255,8 @@ var functions = map[string]fnSig{
 	"trim_start":             {2, 2, false, regexArg(0, schema.String)},
 	"trim_end":               {2, 2, false, regexArg(0, schema.String)},
 	"reverse":                {1, 1, false, fixed(schema.String)},
+	"format_datetime":        {2, 2, false, formatResult(schema.DateTime)},
+	"format_timespan":        {2, 2, false, formatResult(schema.TimeSpan)},
 	// type
 	"gettype":   {1, 1, true, fixed(schema.String)},
 	"isnull":    {1, 1, true, fixed(schema.Bool)},

@@ -770,6 +770,39 @@ func regexBuilder(reIdx int, f func(rx *regexp.Regexp, vs []any) any) builder {
 
 var builtins map[string]builder
 
+// formatBuilder compiles format_datetime/format_timespan (the checker
+// guarantees a constant, valid format); a null value formats as "".
+func formatBuilder(span bool) builder {
+	return func(c *check.Call, args []fn) (fn, error) {
+		f, ok := constString(c.Args[1])
+		if !ok {
+			return nil, fmt.Errorf("%s needs a constant format", c.Fn)
+		}
+		parse := value.ParseDateTimeFormat
+		if span {
+			parse = value.ParseTimespanFormat
+		}
+		elems, err := parse(f)
+		if err != nil {
+			return nil, err
+		}
+		a := args[0]
+		return func(row []any, r *rt) any {
+			switch x := a(row, r).(type) {
+			case time.Time:
+				if !span {
+					return value.FormatDateTimeWith(x, elems)
+				}
+			case time.Duration:
+				if span {
+					return value.FormatTimespanWith(x, elems)
+				}
+			}
+			return ""
+		}, nil
+	}
+}
+
 func init() {
 	builtins = map[string]builder{
 		"tostring":   convertBuilder(schema.String),
@@ -960,6 +993,8 @@ func init() {
 			}
 			return out
 		}),
+		"format_datetime": formatBuilder(false),
+		"format_timespan": formatBuilder(true),
 		"parse_cef_dictionary": unary(func(a any) any {
 			s, ok := str(a)
 			if !ok {

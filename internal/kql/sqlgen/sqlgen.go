@@ -928,6 +928,12 @@ func (g *gen) call1(c *check.Call, in schema.Schema) (string, error) {
 			return "(CASE WHEN " + item + " IS NULL THEN CAST('[]' AS JSON) ELSE CAST(to_json([" + item + "]) AS JSON) END)", nil
 		}
 		return "CAST(to_json(string_split(" + g.strTNull(ts[0], a[0]) + ", " + g.strT(ts[1], a[1]) + ")) AS JSON)", nil
+	case "format_datetime", "format_timespan":
+		f, ok := constString(c.Args[1])
+		if !ok {
+			return "", g.errf(c.Sp, "%s needs a constant format", fn)
+		}
+		return formatSQL(f, fn == "format_timespan", a[0])
 	case "replace_regex", "replace", "extract":
 		pi := map[string]int{"replace_regex": 1, "replace": 0, "extract": 0}[fn]
 		if _, ok := constString(c.Args[pi]); !ok {
@@ -1573,4 +1579,88 @@ func bagList(x string, asArray bool) string {
 		item = "json_array(k, " + val + ")"
 	}
 	return "list_transform(list_sort(json_keys(" + x + ")), k -> CAST(" + item + " AS JSON))"
+}
+
+// formatSQL translates format_datetime (x a TIMESTAMP) or format_timespan
+// (x BIGINT ticks) into a concatenation of the formatted parts, as
+// value.FormatDateTimeWith/FormatTimespanWith do.
+func formatSQL(f string, span bool, x string) (string, error) {
+	parse := value.ParseDateTimeFormat
+	if span {
+		parse = value.ParseTimespanFormat
+	}
+	elems, err := parse(f)
+	if err != nil {
+		return "", err
+	}
+	num := func(v string, n int) string {
+		s := "CAST(" + v + " AS VARCHAR)"
+		if n > 1 {
+			s = "lpad(" + s + ", " + strconv.Itoa(n) + ", '0')"
+		}
+		return s
+	}
+	var frac7, abs string
+	if span {
+		abs = "abs(" + x + ")"
+		frac7 = "lpad(CAST(" + abs + " % 10000000 AS VARCHAR), 7, '0')"
+	} else {
+		frac7 = "lpad(CAST((microsecond(" + x + ") % 1000000) * 10 AS VARCHAR), 7, '0')"
+	}
+	secs := "(" + abs + " // 10000000)"
+	var parts []string
+	if span {
+		parts = append(parts, "(CASE WHEN "+x+" < 0 THEN '-' ELSE '' END)")
+	}
+	for _, e := range elems {
+		var p string
+		switch e.Spec {
+		case 0:
+			p = sqlString(e.Lit)
+		case 'f', 'F':
+			p = "substr(" + frac7 + ", 1, " + strconv.Itoa(e.N) + ")"
+			if e.Spec == 'F' {
+				p = "rtrim(" + p + ", '0')"
+			}
+		case 'd':
+			if span {
+				p = num(secs+" // 86400", e.N)
+			} else {
+				p = num("day("+x+")", e.N)
+			}
+		case 'h', 'H':
+			switch {
+			case span:
+				p = num(secs+" // 3600 % 24", e.N)
+			case e.Spec == 'h':
+				p = num("(hour("+x+") + 11) % 12 + 1", e.N)
+			default:
+				p = num("hour("+x+")", e.N)
+			}
+		case 'm':
+			if span {
+				p = num(secs+" // 60 % 60", e.N)
+			} else {
+				p = num("minute("+x+")", e.N)
+			}
+		case 's':
+			if span {
+				p = num(secs+" % 60", e.N)
+			} else {
+				p = num("second("+x+")", e.N)
+			}
+		case 'M':
+			p = num("month("+x+")", e.N)
+		case 'y':
+			if e.N == 4 {
+				p = num("year("+x+")", 4)
+			} else {
+				p = num("year("+x+") % 100", e.N)
+			}
+		case 't':
+			p = "(CASE WHEN hour(" + x + ") < 12 THEN 'AM' ELSE 'PM' END)"
+		}
+		parts = append(parts, p)
+	}
+	return "(CASE WHEN " + x + " IS NULL THEN '' ELSE concat(" + strings.Join(parts, ", ") + ") END)", nil
 }
