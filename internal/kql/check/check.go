@@ -1115,6 +1115,20 @@ func (c *checker) summarize(b *builder, o *syntax.SummarizeOp) *syntax.Error {
 			}
 			continue
 		}
+		if call.Fn.Name == "percentiles" {
+			aggs, names, err := c.percentiles(call, sc)
+			if err != nil {
+				return err
+			}
+			if a.Name != nil {
+				names[0] = a.Name.Name
+			}
+			for i, agg := range aggs {
+				s.Aggs = append(s.Aggs, agg)
+				out = append(out, schema.Column{Name: uniqueName(out, names[i]), Type: agg.T})
+			}
+			continue
+		}
 		agg, name, err := c.aggregate(call, sc)
 		if err != nil {
 			return err
@@ -1146,7 +1160,7 @@ func (c *checker) aggregate(call *syntax.Call, sc *scope) (*Aggregate, string, *
 		}
 		return nil, "", c.errf(call.Pos(), "unknown aggregation function %q", fn)
 	}
-	if len(call.Args) < lim[0] || len(call.Args) > lim[1] {
+	if len(call.Args) < lim[0] || lim[1] >= 0 && len(call.Args) > lim[1] {
 		return nil, "", c.errf(call.Pos(), "%s takes %s", fn, argCount(lim[0], lim[1]))
 	}
 	agg := &Aggregate{Fn: fn, Sp: call.Span}
@@ -1219,22 +1233,87 @@ func (c *checker) aggregate(call *syntax.Call, sc *scope) (*Aggregate, string, *
 		if !isNumeric(t) && t != schema.DateTime && t != schema.TimeSpan {
 			return nil, "", c.errf(call.Args[0].Pos(), "percentile needs a number, datetime or timespan, got %s", t)
 		}
-		k, ok := agg.Args[1].(*Const)
-		var p float64
-		switch v := k.valueOrNil().(type) {
-		case int64:
-			p = float64(v)
-		case float64:
-			p = v
-		default:
-			ok = false
-		}
-		if !ok || p < 0 || p > 100 {
-			return nil, "", c.errf(call.Args[1].Pos(), "percentile needs a constant between 0 and 100")
+		p, err := c.percentArg(call.Args[1], agg.Args[1], "percentile")
+		if err != nil {
+			return nil, "", err
 		}
 		agg.T, agg.P = t, p
 		agg.Args = agg.Args[:1]
-		name = "percentile_" + argName + "_" + strings.ReplaceAll(strconv.FormatFloat(p, 'f', -1, 64), ".", "_")
+		name = percentileName(argName, p)
+	case "percentiles_array":
+		t := agg.Args[0].Type()
+		if !isNumeric(t) && t != schema.DateTime && t != schema.TimeSpan {
+			return nil, "", c.errf(call.Args[0].Pos(), "percentiles_array needs a number, datetime or timespan, got %s", t)
+		}
+		if k, ok := agg.Args[1].(*Const); ok && len(agg.Args) == 2 && k.T == schema.Dynamic {
+			arr, ok := k.Value.([]any)
+			if !ok || len(arr) == 0 {
+				return nil, "", c.errf(call.Args[1].Pos(), "percentiles_array needs constant percentiles or a dynamic array of them")
+			}
+			for _, v := range arr {
+				p, err := c.percentArg(call.Args[1], &Const{Value: v, T: schema.Real}, "percentiles_array")
+				if err != nil {
+					return nil, "", err
+				}
+				agg.Ps = append(agg.Ps, p)
+			}
+		} else {
+			for i := 1; i < len(agg.Args); i++ {
+				p, err := c.percentArg(call.Args[i], agg.Args[i], "percentiles_array")
+				if err != nil {
+					return nil, "", err
+				}
+				agg.Ps = append(agg.Ps, p)
+			}
+		}
+		agg.T = schema.Dynamic
+		agg.Args = agg.Args[:1]
+		name = "percentiles_" + argName
+	case "stdev", "stdevp", "variance", "variancep", "stdevif", "varianceif":
+		if t := agg.Args[0].Type(); !isNumeric(t) {
+			return nil, "", c.errf(call.Args[0].Pos(), "%s needs a number, got %s", fn, t)
+		}
+		agg.T = schema.Real
+	case "avgif":
+		t := agg.Args[0].Type()
+		if !isNumeric(t) && t != schema.TimeSpan {
+			return nil, "", c.errf(call.Args[0].Pos(), "avgif needs a number or timespan, got %s", t)
+		}
+		agg.T = schema.Real
+		if t == schema.TimeSpan {
+			agg.T = schema.TimeSpan
+		}
+	case "maxif", "minif":
+		t := agg.Args[0].Type()
+		if t == schema.Dynamic || t == schema.GUID {
+			return nil, "", c.errf(call.Args[0].Pos(), "%s needs a number, timespan, datetime, string or bool, got %s", fn, t)
+		}
+		agg.T = t
+	case "dcountif":
+		agg.T = schema.Long
+		if len(agg.Args) == 3 {
+			agg.Args = agg.Args[:2] // accuracy: dcount is exact here
+		}
+	case "make_bag", "make_bag_if":
+		if t := agg.Args[0].Type(); t != schema.Dynamic {
+			return nil, "", c.errf(call.Args[0].Pos(), "%s needs a dynamic property bag, got %s", fn, t)
+		}
+		agg.T = schema.Dynamic
+		name = "bag_" + argName
+	case "make_list_if", "make_set_if":
+		agg.T = schema.Dynamic
+		name = map[string]string{"make_list_if": "list_", "make_set_if": "set_"}[fn] + argName
+	}
+	if fn == "make_bag" && len(agg.Args) == 2 || (fn == "make_bag_if" || fn == "make_list_if" || fn == "make_set_if") && len(agg.Args) == 3 {
+		return nil, "", c.errf(call.Args[len(call.Args)-1].Pos(), "%s with a maximum size is not supported", fn)
+	}
+	switch fn {
+	case "stdevif", "varianceif", "avgif", "maxif", "minif", "dcountif", "make_bag_if", "make_list_if", "make_set_if":
+		pred := 1
+		if t := agg.Args[pred].Type(); t != schema.Bool && t != schema.Dynamic {
+			return nil, "", c.errf(call.Args[pred].Pos(), "%s needs a bool predicate, got %s", fn, t)
+		}
+		agg.Args[pred] = asBool(agg.Args[pred])
 	}
 	if fn == "countif" || fn == "sumif" {
 		last := len(agg.Args) - 1
@@ -1243,13 +1322,66 @@ func (c *checker) aggregate(call *syntax.Call, sc *scope) (*Aggregate, string, *
 		}
 		agg.Args[last] = asBool(agg.Args[last])
 	}
-	if argName == "" && fn != "count" && fn != "countif" {
-		name = fn + "_"
-		if fn == "take_any" {
-			name = "Column1"
-		}
+	if argName == "" && fn == "take_any" {
+		name = "Column1"
 	}
 	return agg, name, nil
+}
+
+// percentArg reads a constant percentile between 0 and 100.
+func (c *checker) percentArg(src syntax.Expr, e Expr, fn string) (float64, *syntax.Error) {
+	k, ok := e.(*Const)
+	var p float64
+	switch v := k.valueOrNil().(type) {
+	case int64:
+		p = float64(v)
+	case float64:
+		p = v
+	default:
+		ok = false
+	}
+	if !ok || p < 0 || p > 100 {
+		return 0, c.errf(src.Pos(), "%s needs a constant between 0 and 100", fn)
+	}
+	return p, nil
+}
+
+// percentileName is Kusto's column name for percentile(x, p):
+// percentile_x_95, with "." in p written "_" (99.5 → 99_5).
+func percentileName(argName string, p float64) string {
+	return "percentile_" + argName + "_" + strings.ReplaceAll(strconv.FormatFloat(p, 'f', -1, 64), ".", "_")
+}
+
+// percentiles expands percentiles(x, p1, p2, ...) into one percentile
+// aggregate per p, named percentile_x_p1, percentile_x_p2, ...
+func (c *checker) percentiles(call *syntax.Call, sc *scope) ([]*Aggregate, []string, *syntax.Error) {
+	if len(call.Args) < 2 {
+		return nil, nil, c.errf(call.Pos(), "percentiles takes at least 2 arguments")
+	}
+	x, err := c.expr(call.Args[0], sc)
+	if err != nil {
+		return nil, nil, err
+	}
+	t := x.Type()
+	if !isNumeric(t) && t != schema.DateTime && t != schema.TimeSpan {
+		return nil, nil, c.errf(call.Args[0].Pos(), "percentiles needs a number, datetime or timespan, got %s", t)
+	}
+	argName, _ := derivedName(call.Args[0])
+	var aggs []*Aggregate
+	var names []string
+	for _, a := range call.Args[1:] {
+		e, err := c.expr(a, sc)
+		if err != nil {
+			return nil, nil, err
+		}
+		p, err := c.percentArg(a, e, "percentiles")
+		if err != nil {
+			return nil, nil, err
+		}
+		aggs = append(aggs, &Aggregate{Fn: "percentile", Args: []Expr{x}, T: t, Sp: call.Span, P: p})
+		names = append(names, percentileName(argName, p))
+	}
+	return aggs, names, nil
 }
 
 func argCount(min, max int) string {

@@ -286,6 +286,10 @@ var aggregates = map[string][2]int{
 	"avg": {1, 1}, "dcount": {1, 2}, "make_list": {1, 2}, "make_set": {1, 2},
 	"take_any": {1, 1}, "any": {1, 1}, "sumif": {2, 2},
 	"percentile": {2, 2}, "arg_max": {1, -1}, "arg_min": {1, -1},
+	"percentiles": {2, -1}, "percentiles_array": {2, -1},
+	"stdev": {1, 1}, "stdevp": {1, 1}, "variance": {1, 1}, "variancep": {1, 1},
+	"stdevif": {2, 2}, "varianceif": {2, 2}, "avgif": {2, 2}, "maxif": {2, 2}, "minif": {2, 2},
+	"dcountif": {2, 3}, "make_bag": {1, 2}, "make_bag_if": {2, 3}, "make_list_if": {2, 3}, "make_set_if": {2, 3},
 }
 
 // FunctionNames lists the known scalar functions (sorted), for docs and tests.

@@ -99,7 +99,13 @@ type MvExpand struct {
 
 // Aggregate is one aggregation call.
 type Aggregate struct {
-	Fn   string // count, countif, sum, sumif, min, max, avg, dcount, make_list, make_set, take_any, any, percentile, arg_max, arg_min
+	// Fn is count, countif, sum, sumif, min, max, avg, dcount, make_list,
+	// make_set, take_any, any, percentile, arg_max, arg_min,
+	// percentiles_array, stdev, stdevp, variance, variancep, stdevif,
+	// varianceif, avgif, maxif, minif, dcountif, make_bag, make_bag_if,
+	// make_list_if, make_set_if (percentiles(x, p...) becomes one
+	// percentile per p). The *if forms carry the predicate as Args[1].
+	Fn   string
 	Args []Expr
 	T    schema.Type
 	Sp   syntax.Span
@@ -109,6 +115,8 @@ type Aggregate struct {
 	Field int
 	// P is the percentile (0..100) of percentile(x, P).
 	P float64
+	// Ps are the percentiles of percentiles_array(x, Ps...).
+	Ps []float64
 }
 
 // Summarize groups by keys and aggregates. Output: keys then aggregates.

@@ -525,6 +525,44 @@ func (g *gen) aggregate(a *check.Aggregate, in schema.Schema, noGroups bool) (st
 		sorted := "list_sort(list(" + args[0] + ") FILTER (WHERE " + args[0] + " IS NOT NULL))"
 		rank := "greatest(CAST(ceil(" + strconv.FormatFloat(a.P/100, 'g', -1, 64) + " * count(" + args[0] + ")) AS BIGINT), 1)"
 		return sorted + "[" + rank + "]", nil
+	case "percentiles_array":
+		sorted := "list_sort(list(" + args[0] + ") FILTER (WHERE " + args[0] + " IS NOT NULL))"
+		var elems []string
+		for _, p := range a.Ps {
+			rank := "greatest(CAST(ceil(" + strconv.FormatFloat(p/100, 'g', -1, 64) + " * count(" + args[0] + ")) AS BIGINT), 1)"
+			elems = append(elems, jsonValue(a.Args[0].Type(), sorted+"["+rank+"]", g))
+		}
+		return "CAST(json_array(" + strings.Join(elems, ", ") + ") AS JSON)", nil
+	case "stdev", "stdevp", "variance", "variancep", "stdevif", "varianceif":
+		// Kusto gives 0 where the sample statistic is undefined (0 or 1 values).
+		f := map[string]string{"stdev": "stddev_samp", "stdevp": "stddev_pop", "variance": "var_samp", "variancep": "var_pop",
+			"stdevif": "stddev_samp", "varianceif": "var_samp"}[a.Fn]
+		return "coalesce(" + f + "(CAST(" + args[0] + " AS DOUBLE))" + ifFilter(a, args) + ", 0)", nil
+	case "avgif":
+		if a.T == schema.TimeSpan {
+			return "CAST(round(avg(" + args[0] + ")" + ifFilter(a, args) + ") AS BIGINT)", nil
+		}
+		return "coalesce(avg(" + args[0] + ")" + ifFilter(a, args) + ", 'NaN'::DOUBLE)", nil
+	case "maxif", "minif":
+		x := strings.TrimSuffix(a.Fn, "if") + "(" + args[0] + ")" + ifFilter(a, args)
+		if a.T == schema.String {
+			x = "coalesce(" + x + ", '')"
+		}
+		return x, nil
+	case "dcountif":
+		return "count(DISTINCT " + args[0] + ")" + ifFilter(a, args), nil
+	case "make_list_if", "make_set_if":
+		distinct := map[bool]string{true: "DISTINCT ", false: ""}[a.Fn == "make_set_if"]
+		return "coalesce(CAST(to_json(list(" + distinct + args[0] + ") FILTER (WHERE " + args[0] + " IS NOT NULL AND " + args[1] + ")) AS JSON), CAST('[]' AS JSON))", nil
+	case "make_bag", "make_bag_if":
+		// Property bags merge key by key (a later bag's value wins for a
+		// key present in several; Kusto picks any); non-bags are skipped.
+		cond := "json_type(" + args[0] + ") = 'OBJECT'"
+		if a.Fn == "make_bag_if" {
+			cond += " AND " + args[1]
+		}
+		maps := "coalesce(list(CAST(CASE WHEN " + cond + " THEN " + args[0] + " END AS MAP(VARCHAR, JSON))) FILTER (WHERE " + cond + "), [])"
+		return "CAST(to_json(list_reduce(" + maps + ", (m1, m2) -> map_concat(m1, m2), MAP {}::MAP(VARCHAR, JSON))) AS JSON)", nil
 	case "arg_max", "arg_min":
 		// One struct per group so every output column comes from the same row.
 		fields := make([]string, len(args))
@@ -534,6 +572,14 @@ func (g *gen) aggregate(a *check.Aggregate, in schema.Schema, noGroups bool) (st
 		return "(" + a.Fn + "(struct_pack(" + strings.Join(fields, ", ") + "), " + args[0] + ")).f" + strconv.Itoa(a.Field), nil
 	}
 	return "", g.errf(a.Sp, "aggregation %s() is not supported in queries yet", a.Fn)
+}
+
+// ifFilter is the FILTER clause of an aggregate's *if form (predicate in Args[1]).
+func ifFilter(a *check.Aggregate, args []string) string {
+	if strings.HasSuffix(a.Fn, "if") && len(args) > 1 {
+		return " FILTER (WHERE " + args[1] + ")"
+	}
+	return ""
 }
 
 // ---- scalar expressions ----
