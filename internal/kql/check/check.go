@@ -2015,13 +2015,15 @@ func (c *checker) union(b *builder, o *syntax.UnionOp) *syntax.Error {
 func (c *checker) join(b *builder, o *syntax.JoinOp) *syntax.Error {
 	kind := strings.ToLower(o.Kind)
 	switch kind {
-	case "inner", "innerunique", "leftouter", "leftanti", "leftsemi":
+	case "inner", "innerunique", "leftouter", "leftanti", "leftsemi", "rightouter", "fullouter", "rightanti", "rightsemi":
 	case "":
 		kind = "innerunique" // Kusto's default
 	case "anti", "leftantisemi":
 		kind = "leftanti"
+	case "rightantisemi":
+		kind = "rightanti"
 	default:
-		return c.errf(o.Pos(), "join kind=%s is not supported (innerunique, inner, leftouter, leftanti and leftsemi are)", o.Kind)
+		return c.errf(o.Pos(), "join kind=%s is not supported (innerunique, inner, leftouter, rightouter, fullouter, leftanti, rightanti, leftsemi and rightsemi are)", o.Kind)
 	}
 	b.flush(o.Span, "project")
 	right, err := c.operand(o.Right)
@@ -2077,10 +2079,13 @@ func (c *checker) join(b *builder, o *syntax.JoinOp) *syntax.Error {
 		j.RightKeys = append(j.RightKeys, ri)
 	}
 	out := append(schema.Schema(nil), left...)
-	if kind == "inner" || kind == "innerunique" || kind == "leftouter" {
+	switch kind {
+	case "inner", "innerunique", "leftouter", "rightouter", "fullouter":
 		for _, col := range right.Output {
 			out = append(out, schema.Column{Name: uniqueName(out, col.Name), Type: col.Type})
 		}
+	case "rightanti", "rightsemi":
+		out = append(schema.Schema(nil), right.Output...)
 	}
 	j.Base = Base{Schema: out, Sp: o.Span, Op: "join"}
 	b.stages = append(b.stages, j)

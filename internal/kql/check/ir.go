@@ -184,9 +184,11 @@ type Union struct {
 // Join joins the piped input (left) with Right on equality of
 // LeftKeys[i] and RightKeys[i]. Kind is innerunique (Kusto's default: one
 // left row per key value, chosen arbitrarily, then inner), inner,
-// leftouter, leftanti or leftsemi; the first three output the left columns
-// then the right ones (names made unique with 1, 2 suffixes), the others
-// the left columns.
+// leftouter, rightouter, fullouter, leftanti, leftsemi, rightanti or
+// rightsemi. The inner and outer kinds output the left columns then the
+// right ones (names made unique with 1, 2 suffixes; unmatched sides are
+// null, "" for strings); leftanti/leftsemi output the left columns,
+// rightanti/rightsemi the right ones.
 type Join struct {
 	Base
 	Kind      string

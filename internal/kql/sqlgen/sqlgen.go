@@ -298,19 +298,33 @@ func (g *gen) stageWithOperands(st check.Stage, in schema.Schema, from, prefix s
 			}
 			not := map[bool]string{true: "NOT ", false: ""}[s.Kind == "leftanti"]
 			return "SELECT " + strings.Join(cols, ", ") + " FROM " + from + " AS l WHERE " + not + "EXISTS (SELECT 1 FROM " + right + " AS r WHERE " + cond + ")", sc, nil
+		case "rightanti", "rightsemi":
+			var cols []string
+			for j := range s.Right.Output {
+				cols = append(cols, "r."+col(j)+" AS "+col(j))
+			}
+			not := map[bool]string{true: "NOT ", false: ""}[s.Kind == "rightanti"]
+			return "SELECT " + strings.Join(cols, ", ") + " FROM " + right + " AS r WHERE " + not + "EXISTS (SELECT 1 FROM " + from + " AS l WHERE " + cond + ")", sc, nil
 		}
+		// Unmatched sides of outer joins are null, "" for strings.
+		leftMay := s.Kind == "rightouter" || s.Kind == "fullouter"
+		rightMay := s.Kind == "leftouter" || s.Kind == "fullouter"
 		var cols []string
-		for j := range in {
-			cols = append(cols, "l."+col(j)+" AS "+col(j))
+		for j, c := range in {
+			x := "l." + col(j)
+			if c.Type == schema.String && leftMay {
+				x = "coalesce(" + x + ", '')"
+			}
+			cols = append(cols, x+" AS "+col(j))
 		}
 		for j, c := range s.Right.Output {
 			x := "r." + col(j)
-			if c.Type == schema.String && s.Kind == "leftouter" {
+			if c.Type == schema.String && rightMay {
 				x = "coalesce(" + x + ", '')"
 			}
 			cols = append(cols, x+" AS "+col(nl+j))
 		}
-		kind := map[string]string{"inner": "JOIN", "innerunique": "JOIN", "leftouter": "LEFT JOIN"}[s.Kind]
+		kind := map[string]string{"inner": "JOIN", "innerunique": "JOIN", "leftouter": "LEFT JOIN", "rightouter": "RIGHT JOIN", "fullouter": "FULL OUTER JOIN"}[s.Kind]
 		left := from
 		if s.Kind == "innerunique" {
 			// One left row per key value (Kusto picks any; so do we).
