@@ -44,7 +44,8 @@ type run struct {
 	out   *Output
 	now   time.Time
 	row   []any
-	exact []bool // per column: set by an exact property name in this record
+	exact []bool      // per column: set by an exact property name in this record
+	times []time.Time // slab for boxTime
 	flows []*flowOut
 	// JSON path
 	scratch  []byte
@@ -287,6 +288,12 @@ func (r *run) coerce(v any, t schema.Type) any {
 	case schema.Bool:
 		if _, ok := v.(bool); ok {
 			return v
+		}
+	case schema.DateTime:
+		if s, ok := v.(string); ok {
+			if tm, ok := isoUTC(s); ok {
+				return r.boxTime(tm)
+			}
 		}
 	}
 	cv, ok := value.Convert(v, t)
