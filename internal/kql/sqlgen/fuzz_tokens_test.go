@@ -14,7 +14,7 @@ var fuzzVocab = []string{
 	"tostring", "toint", "todatetime", "parse_json", "iff", "case", "coalesce", "strcat", "split", "bin", "ago", "now",
 	"columnifexists", "array_length", "pack", "substring", "replace_regex", "extract", "datetime_add", "max", "count()",
 	"isnull", "isempty", "tolower", "strlen", "make_datetime", "startofday", "pack_array", "todynamic", "[0]", "['k']",
-	"union", "join", "kind=inner", "kind=leftouter", "kind=leftanti", "on", "$left.N", "$right.N", "(MyTable_CL)",
+	"union", "join", "kind=inner", "kind=leftouter", "kind=leftanti", "kind=rightouter", "kind=fullouter", "kind=rightsemi", "on", "$left.N", "$right.N", "(MyTable_CL)",
 	"getschema", "arg_max", "arg_min", "percentile", "countof", "zip", "totimespan", "let", ";", "datatable", "print",
 }
 

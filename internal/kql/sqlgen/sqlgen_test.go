@@ -237,7 +237,7 @@ func TestToSQLErrors(t *testing.T) {
 	cases := []struct{ kql, want string }{
 		{`Nope | count`, `line 1, col 1: unknown table "Nope"`},
 		{`MyTable_CL | where Nme == "x"`, `line 1, col 20: unknown column "Nme"`},
-		{`MyTable_CL | join kind=fullouter (MyTable_CL) on N`, `line 1, col 14: join kind=fullouter is not supported (innerunique, inner, leftouter, leftanti and leftsemi are)`},
+		{`MyTable_CL | join kind=outer (MyTable_CL) on N`, `line 1, col 14: join kind=outer is not supported (innerunique, inner, leftouter, rightouter, fullouter, leftanti, rightanti, leftsemi and rightsemi are)`},
 		{`MyTable_CL | project x = countof(Name, "a", Name)`, `line 1, col 26: countof needs a constant kind (normal or regex)`},
 		{`MyTable_CL | project x = D[N]`, `line 1, col 26: a computed array index has no SQL translation`},
 		{`MyTable_CL | summarize count() by bin(TimeGenerated, Sp)`, `line 1, col 35: bin on datetime needs a constant positive timespan`},
