@@ -5,6 +5,7 @@ import (
 	"math"
 	"path"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -387,9 +388,9 @@ func (c *checker) pipeline(pl *syntax.Pipeline, top bool) (*Query, *syntax.Error
 		q.Table, q.Input, q.Rows = inner.Table, inner.Input, inner.Rows
 		b = newBuilder(c, inner.Output)
 		b.stages = inner.Stages
-		if len(s.Tables) > 1 {
-			rest := &syntax.UnionOp{Span: s.Span, Kind: s.Kind, Tables: s.Tables[1:]}
-			if err := c.union(b, rest); err != nil {
+		if len(s.Tables) > 1 || s.WithSource != nil || len(s.Params) > 0 || s.Kind != "" {
+			rest := &syntax.UnionOp{Span: s.Span, Kind: s.Kind, WithSource: s.WithSource, Params: s.Params, Tables: s.Tables[1:]}
+			if err := c.union(b, rest, s.Tables[0]); err != nil {
 				return nil, err
 			}
 		}
@@ -574,7 +575,7 @@ func (c *checker) op(b *builder, op syntax.Op) *syntax.Error {
 		b.reset(out)
 		return nil
 	case *syntax.UnionOp:
-		return c.union(b, o)
+		return c.union(b, o, nil)
 	case *syntax.JoinOp:
 		return c.join(b, o)
 	case *syntax.MvExpandOp:
@@ -1970,11 +1971,52 @@ func (c *checker) operand(pl *syntax.Pipeline) (*Query, *syntax.Error) {
 	return c.pipeline(pl, false)
 }
 
-// union checks `| union A, (B | ...)` (kind=outer): columns by name in
-// order of first appearance; a name with two types is refused.
-func (c *checker) union(b *builder, o *syntax.UnionOp) *syntax.Error {
-	if o.Kind != "" && o.Kind != "outer" {
-		return c.errf(o.Pos(), "union kind=%s is not supported (only kind=outer, the default)", o.Kind)
+// sourceTableName returns the table name union withsource= reports for an
+// operand: the name of a plain table reference (not a let-bound tabular).
+func (c *checker) sourceTableName(pl *syntax.Pipeline) (string, bool) {
+	tr, ok := pl.Source.(*syntax.TableRef)
+	if !ok || len(pl.Ops) > 0 {
+		return "", false
+	}
+	if _, let := c.tabs[tr.Name.Name]; let {
+		return "", false
+	}
+	return tr.Name.Name, true
+}
+
+// union checks `| union A, (B | ...)` and, with first set, the source
+// form `union first, A, ...` (first already built into b). kind=outer
+// (the default) outputs every column name in order of first appearance; a
+// name with several types becomes one column per type, named name_type
+// (a_long, a_string), in order of appearance. kind=inner keeps the columns
+// every operand has (same name and type). withsource=C adds a first string
+// column with the operand's table name.
+func (c *checker) union(b *builder, o *syntax.UnionOp, first *syntax.Pipeline) *syntax.Error {
+	kind := strings.ToLower(o.Kind)
+	if kind != "" && kind != "outer" && kind != "inner" {
+		return c.errf(o.Pos(), "union kind=%s is not supported (kind=outer, the default, and kind=inner are)", o.Kind)
+	}
+	for _, prm := range o.Params {
+		if strings.ToLower(prm.Name) == "isfuzzy" && strings.ToLower(prm.Value) == "false" {
+			continue
+		}
+		return c.errf(prm.Pos(), "union parameter %s=%s is not supported", prm.Name, prm.Value)
+	}
+	var srcNames []string
+	if o.WithSource != nil {
+		if first == nil {
+			return c.errf(o.WithSource.Pos(), "union withsource= after a pipe is not supported; write union withsource=%s A, B with table names", o.WithSource.Name)
+		}
+		if err := c.declName(o.WithSource); err != nil {
+			return err
+		}
+		for _, pl := range append([]*syntax.Pipeline{first}, o.Tables...) {
+			name, ok := c.sourceTableName(pl)
+			if !ok {
+				return c.errf(pl.Pos(), "union withsource= needs table names as operands (Kusto names other operands union_argN); this operand is an expression")
+			}
+			srcNames = append(srcNames, name)
+		}
 	}
 	b.flush(o.Span, "project")
 	schemas := []schema.Schema{b.cols}
@@ -1987,26 +2029,65 @@ func (c *checker) union(b *builder, o *syntax.UnionOp) *syntax.Error {
 		inputs = append(inputs, q)
 		schemas = append(schemas, q.Output)
 	}
-	var out schema.Schema
+	// Column names in order of first appearance, each with its types in
+	// order of appearance.
+	var names []string
+	types := map[string][]schema.Type{}
 	for _, s := range schemas {
 		for _, col := range s {
-			if i := out.Index(col.Name); i >= 0 {
-				if out[i].Type != col.Type {
-					return c.errf(o.Pos(), "union: column %q is %s in one operand and %s in another; convert one of them", col.Name, out[i].Type, col.Type)
-				}
+			ts, seen := types[col.Name]
+			if !seen {
+				names = append(names, col.Name)
+			}
+			if !slices.Contains(ts, col.Type) {
+				types[col.Name] = append(ts, col.Type)
+			}
+		}
+	}
+	var out schema.Schema
+	maps := make([][]int, len(schemas))
+	if srcNames != nil {
+		out = append(out, schema.Column{Name: o.WithSource.Name, Type: schema.String})
+		for i := range maps {
+			maps[i] = append(maps[i], -1)
+		}
+	}
+	for _, name := range names {
+		ts := types[name]
+		if kind == "inner" {
+			if len(ts) > 1 {
+				return c.errf(o.Pos(), "union kind=inner: column %q is %s in one operand and %s in another; convert one of them", name, ts[0], ts[1])
+			}
+			everywhere := true
+			for _, s := range schemas {
+				everywhere = everywhere && s.Index(name) >= 0
+			}
+			if !everywhere {
 				continue
 			}
-			out = append(out, col)
+		}
+		for _, t := range ts {
+			colName := name
+			if len(ts) > 1 {
+				colName = name + "_" + string(t)
+			}
+			if out.Index(colName) >= 0 || srcNames != nil && colName == o.WithSource.Name {
+				return c.errf(o.Pos(), "union: the output would have two columns named %q", colName)
+			}
+			out = append(out, schema.Column{Name: colName, Type: t})
+			for i, s := range schemas {
+				j := s.Index(name)
+				if j >= 0 && s[j].Type != t {
+					j = -1
+				}
+				maps[i] = append(maps[i], j)
+			}
 		}
 	}
-	maps := make([][]int, len(schemas))
-	for i, s := range schemas {
-		maps[i] = make([]int, len(out))
-		for j, col := range out {
-			maps[i][j] = s.Index(col.Name)
-		}
+	if len(out) == 0 {
+		return c.errf(o.Pos(), "union kind=inner: the operands have no column in common")
 	}
-	b.stages = append(b.stages, &Union{Base: Base{Schema: out, Sp: o.Span, Op: "union"}, Self: true, Inputs: inputs, Maps: maps})
+	b.stages = append(b.stages, &Union{Base: Base{Schema: out, Sp: o.Span, Op: "union"}, Self: true, Inputs: inputs, Maps: maps, SourceNames: srcNames})
 	b.reset(out)
 	return nil
 }

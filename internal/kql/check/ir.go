@@ -170,7 +170,7 @@ type GetSchema struct {
 	In schema.Schema
 }
 
-// Union concatenates rows (union, kind=outer): the piped input first when
+// Union concatenates rows (union, kind=outer or inner): the piped input first when
 // Self, then each of Inputs. Out has every column name in order of first
 // appearance; Maps[i][j] is the column of operand i feeding output column
 // j, or -1 (null, or "" for strings).
@@ -179,6 +179,9 @@ type Union struct {
 	Self   bool
 	Inputs []*Query
 	Maps   [][]int
+	// SourceNames (withsource=) are the operands' table names, piped
+	// input first; output column 0 then holds them.
+	SourceNames []string
 }
 
 // Join joins the piped input (left) with Right on equality of

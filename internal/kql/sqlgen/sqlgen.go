@@ -250,9 +250,13 @@ func (g *gen) stageWithOperands(st check.Stage, in schema.Schema, from, prefix s
 		return "SELECT * FROM (VALUES " + strings.Join(rows, ", ") + ") AS _t(" + col(0) + ", " + col(1) + ", " + col(2) + ", " + col(3) + ")", nil, nil
 	case *check.Union:
 		var ctes, parts []string
-		operand := func(srcName string, srcCols schema.Schema, m []int) string {
+		operand := func(srcName string, srcCols schema.Schema, m []int, k int) string {
 			cols := make([]string, len(s.Out()))
 			for j, c := range s.Out() {
+				if j == 0 && s.SourceNames != nil {
+					cols[j] = sqlString(s.SourceNames[k]) + " AS " + col(j)
+					continue
+				}
 				if m[j] < 0 {
 					if c.Type == schema.String {
 						cols[j] = "'' AS " + col(j)
@@ -267,7 +271,7 @@ func (g *gen) stageWithOperands(st check.Stage, in schema.Schema, from, prefix s
 		}
 		k := 0
 		if s.Self {
-			parts = append(parts, operand(from, in, s.Maps[0]))
+			parts = append(parts, operand(from, in, s.Maps[0], 0))
 			k = 1
 		}
 		for i, sub := range s.Inputs {
@@ -276,7 +280,7 @@ func (g *gen) stageWithOperands(st check.Stage, in schema.Schema, from, prefix s
 				return "", nil, err
 			}
 			ctes = append(ctes, sc...)
-			parts = append(parts, operand(last, sub.Output, s.Maps[k+i]))
+			parts = append(parts, operand(last, sub.Output, s.Maps[k+i], k+i))
 		}
 		return strings.Join(parts, " UNION ALL "), ctes, nil
 	case *check.Join:

@@ -217,8 +217,15 @@ type (
 	// UnionOp is union (as operator or source).
 	UnionOp struct {
 		Span
-		Kind   string
-		Tables []*Pipeline
+		Kind       string
+		WithSource *Ident        // withsource=Name (nil when absent)
+		Params     []*UnionParam // other name=value parameters (isfuzzy, ...), for the checker to judge
+		Tables     []*Pipeline
+	}
+	// UnionParam is a union parameter other than kind and withsource.
+	UnionParam struct {
+		Span
+		Name, Value string
 	}
 	// PrintOp is print cols (a source).
 	PrintOp struct {

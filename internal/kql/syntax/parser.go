@@ -435,12 +435,26 @@ func (p *parser) datatable() (*DatatableOp, *Error) {
 func (p *parser) union(start Pos) (*UnionOp, *Error) {
 	u := &UnionOp{}
 	for p.peek().Kind == TokIdent && p.peekN(1).Kind == TokPunct && p.peekN(1).Text == "=" {
-		k := p.next().Text
+		kt := p.next()
 		p.next()
-		v := p.next()
-		if k == "kind" {
-			u.Kind = v.Text
+		switch kt.Text {
+		case "withsource", "source":
+			n, err := p.name()
+			if err != nil {
+				return nil, err
+			}
+			u.WithSource = n
+			continue
 		}
+		v := p.next()
+		if v.Kind != TokIdent && v.Kind != TokLong {
+			return nil, p.errf(v.Pos, "expected a value for union parameter %s, got %s", kt.Text, v.describe())
+		}
+		if kt.Text == "kind" {
+			u.Kind = v.Text
+			continue
+		}
+		u.Params = append(u.Params, &UnionParam{Span: Span{From: kt.Pos, To: v.End}, Name: kt.Text, Value: v.Text})
 	}
 	for {
 		ts := p.peek().Pos

@@ -39,6 +39,8 @@ func TestParseFormat(t *testing.T) {
 		{`print 1, x=2, 3`, `print 1, x = 2, 3`},
 		{`datatable(a:string, b:long) ["x", 1, "y", 2] | where b > 1`, `datatable(a:string, b:long) ["x", 1, "y", 2] | where b > 1`},
 		{`union A, (B | where x == 1)`, `union A, (B | where x == 1)`},
+		{`union withsource=Src kind=inner isfuzzy=false A, B`, `union kind=inner withsource=Src isfuzzy=false A, B`},
+		{`T | union source=['my src'] U`, `T | union withsource=['my src'] U`},
 		{`A | join kind=inner (B) on id`, `A | join kind=inner (B) on id`},
 		{`T | render timechart`, `T | render timechart`},
 		{`T | getschema`, `T | getschema`},

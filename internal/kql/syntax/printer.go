@@ -240,6 +240,12 @@ func FormatOp(op Op) string {
 		if x.Kind != "" {
 			s += " kind=" + x.Kind
 		}
+		if x.WithSource != nil {
+			s += " withsource=" + FormatName(x.WithSource.Name)
+		}
+		for _, prm := range x.Params {
+			s += " " + prm.Name + "=" + prm.Value
+		}
 		parts := make([]string, len(x.Tables))
 		for i, t := range x.Tables {
 			if tr, ok := t.Source.(*TableRef); ok && len(t.Ops) == 0 {
