@@ -143,8 +143,11 @@ type Runner struct {
 	delay  time.Duration
 
 	inflight sync.Mutex // one window in flight
-	mu       sync.Mutex // guards cp
-	cp       Checkpoint
+	// ahead is the next window, fetched while the previous one finished
+	// committing (Prefetch); guarded by inflight.
+	ahead *aheadWindow
+	mu    sync.Mutex // guards cp
+	cp    Checkpoint
 	// first pins the start of the first window of a new connection so that
 	// a failed first window is retried as is, not moved with the clock.
 	first time.Time
@@ -459,24 +462,46 @@ func (r *Runner) PollWindow(ctx context.Context, start, end time.Time) (res Wind
 	// one it is sending) so that the HTTP round trips and decoding of
 	// the next pages overlap the commit; without it, it waits for each page
 	// to be handled (ack).
-	pctx, stopProducer := context.WithCancel(ctx)
-	items := make(chan pageItem, r.prefetchDepth())
+	// A window fetched ahead by the previous call is used when it is this
+	// one and nothing of it was committed yet (see aheadWindow).
+	var items chan pageItem
+	var stopProducer context.CancelFunc
 	var ack chan struct{}
-	if !r.cfg.Prefetch {
-		ack = make(chan struct{}, 1)
+	next := make(chan *aheadWindow, 1) // the window the producer starts fetching after this one
+	if a := r.takeAhead(ctx, start, end, cur); a != nil {
+		items, stopProducer, next = a.items, a.cancel, a.next
+	} else {
+		var pctx context.Context
+		pctx, stopProducer = context.WithCancel(ctx)
+		items = make(chan pageItem, r.prefetchDepth())
+		if !r.cfg.Prefetch {
+			ack = make(chan struct{}, 1)
+		}
+		var warnMu sync.Mutex
+		go func() {
+			defer close(items)
+			clean := r.produce(pctx, start, end, pg, pages, items, ack, func(w []string) {
+				warnMu.Lock()
+				res.Warnings = append(res.Warnings, w...)
+				warnMu.Unlock()
+			})
+			var a *aheadWindow
+			if clean {
+				a = r.fetchAhead(ctx, end)
+			}
+			next <- a
+		}()
 	}
-	var warnMu sync.Mutex
-	go func() {
-		defer close(items)
-		r.produce(pctx, start, end, pg, pages, items, ack, func(w []string) {
-			warnMu.Lock()
-			res.Warnings = append(res.Warnings, w...)
-			warnMu.Unlock()
-		})
-	}()
 	defer func() {
 		stopProducer()
 		for range items { // let the producer finish before returning
+		}
+		if a := <-next; a != nil {
+			if res.Completed && err == nil {
+				r.ahead = a
+			} else {
+				a.discard()
+			}
 		}
 	}()
 
@@ -554,6 +579,108 @@ func (r *Runner) PollWindow(ctx context.Context, start, end time.Time) (res Wind
 	return fail(ClassSource, errors.New("internal error: page producer ended early"))
 }
 
+// aheadWindow is the window after a completed one, fetched (with Prefetch)
+// while the completed window's last batch commits, so that catching up
+// window by window keeps the pipeline full. Nothing of it is committed
+// until PollWindow is called for it: a call for another window, a
+// checkpoint that moved elsewhere, the end of the context it was started
+// under or aheadTimeout without a call discard it (its pages are fetched
+// again when needed; the source sees them twice, the sink once).
+type aheadWindow struct {
+	start, end time.Time
+	items      chan pageItem
+	cancel     context.CancelFunc
+	stopParent func() bool // detaches cancel from the starting call's context
+	timer      *time.Timer
+	// next receives the window after this one once this one is fetched
+	// (nil when none is fetched), like PollWindow's own producer.
+	next chan *aheadWindow
+	mu   sync.Mutex
+	ctx  context.Context // the call the window belongs to (for next)
+}
+
+// aheadTimeout bounds how long a window fetched ahead waits for its call.
+const aheadTimeout = 2 * time.Minute
+
+// fetchAhead starts fetching [start, start+window) when that window is due
+// and can be fetched without state from the current one (no persistent
+// paging cursor, no nested steps, no per-page callback); nil otherwise.
+func (r *Runner) fetchAhead(parent context.Context, start time.Time) *aheadWindow {
+	if !r.cfg.Prefetch || r.steps != nil || r.cfg.OnPage != nil || r.ep.pager.Persistent() {
+		return nil
+	}
+	end := start.Add(r.window)
+	if end.After(r.cfg.Now().UTC().Add(-r.delay)) {
+		return nil
+	}
+	pg, err := r.ep.pager.Window(nil)
+	if err != nil {
+		return nil
+	}
+	ctx, cancel := context.WithCancel(context.WithoutCancel(parent))
+	a := &aheadWindow{start: start, end: end, items: make(chan pageItem, r.prefetchDepth()), cancel: cancel,
+		next: make(chan *aheadWindow, 1), ctx: parent}
+	a.stopParent = context.AfterFunc(parent, cancel)
+	a.timer = time.AfterFunc(aheadTimeout, cancel)
+	go func() {
+		clean := r.produce(ctx, start, end, pg, 0, a.items, nil, func([]string) {})
+		close(a.items)
+		var n *aheadWindow
+		if clean {
+			a.mu.Lock()
+			owner := a.ctx
+			a.mu.Unlock()
+			n = r.fetchAhead(owner, end)
+		}
+		a.next <- n
+	}()
+	return a
+}
+
+// takeAhead returns the window fetched ahead when it is [start, end) and
+// the checkpoint has no window in progress, bound from now on to ctx; it
+// discards any other.
+func (r *Runner) takeAhead(ctx context.Context, start, end time.Time, cur Checkpoint) *aheadWindow {
+	a := r.ahead
+	r.ahead = nil
+	if a == nil {
+		return nil
+	}
+	if !a.start.Equal(start) || !a.end.Equal(end) || cur.Current != nil || cur.Done == nil || !cur.Done.Equal(start) {
+		a.discard()
+		return nil
+	}
+	// Both detach calls must succeed: otherwise the fetch was cancelled
+	// (context ended or timed out) and its pages may be incomplete.
+	parentOK := a.stopParent()
+	timerOK := a.timer.Stop()
+	if !parentOK || !timerOK {
+		a.discard()
+		return nil
+	}
+	a.mu.Lock()
+	a.ctx = ctx
+	a.mu.Unlock()
+	stop := context.AfterFunc(ctx, a.cancel)
+	cancel := a.cancel
+	a.cancel = func() { stop(); cancel() }
+	return a
+}
+
+// discard cancels the window and whatever it started fetching after it.
+func (a *aheadWindow) discard() {
+	a.stopParent()
+	a.timer.Stop()
+	a.cancel()
+	go func() {
+		for range a.items {
+		}
+		if n := <-a.next; n != nil {
+			n.discard()
+		}
+	}()
+}
+
 // PageInfo is the paging decision after one root page.
 type PageInfo struct {
 	Page   int    // 1-based page of the window
@@ -575,7 +702,7 @@ type pageItem struct {
 
 // produce fetches pages from page done+1 on and sends them to items; it
 // stops after the last page, on an error or when ctx ends.
-func (r *Runner) produce(ctx context.Context, start, end time.Time, pg paging.Paginator, done int, items chan<- pageItem, ack <-chan struct{}, warn func([]string)) {
+func (r *Runner) produce(ctx context.Context, start, end time.Time, pg paging.Paginator, done int, items chan<- pageItem, ack <-chan struct{}, warn func([]string)) (clean bool) {
 	send := func(it pageItem) bool {
 		select {
 		case items <- it:
@@ -595,17 +722,17 @@ func (r *Runner) produce(ctx context.Context, start, end time.Time, pg paging.Pa
 	for n := done + 1; ; n++ {
 		if err := ctx.Err(); err != nil {
 			send(pageItem{err: fmt.Errorf("window interrupted before page %d: %w", n, err)})
-			return
+			return false
 		}
 		resp, hr, class, err := r.ep.fetch(ctx, start, end, pg.Request(), nil)
 		if err != nil {
 			send(pageItem{class: class, err: fmt.Errorf("fetching page %d: %w", n, err)})
-			return
+			return false
 		}
 		page, err := r.ep.dec.Decode(resp.Body, resp.Header)
 		if err != nil {
 			send(pageItem{class: ClassSource, err: fmt.Errorf("decoding page %d: %w", n, err)})
-			return
+			return false
 		}
 		parentEvents := len(page.Events)
 		if r.steps != nil {
@@ -614,7 +741,7 @@ func (r *Runner) produce(ctx context.Context, start, end time.Time, pg paging.Pa
 			warn(wr.Warnings)
 			if err != nil {
 				send(pageItem{class: class, err: fmt.Errorf("nested steps of page %d: %w", n, err)})
-				return
+				return false
 			}
 			page.Events = out
 		}
@@ -627,8 +754,11 @@ func (r *Runner) produce(ctx context.Context, start, end time.Time, pg paging.Pa
 			r.cfg.OnPage(PageInfo{Page: n, URL: hr.URL.String(), Events: parentEvents, More: more && perr == nil, Err: perr})
 		}
 		it := pageItem{events: page.Events, cursor: pg.Cursor(), stop: perr != nil || !more, perr: perr}
-		if !send(it) || it.stop {
-			return
+		if !send(it) {
+			return false
+		}
+		if it.stop {
+			return perr == nil
 		}
 	}
 }
