@@ -1329,6 +1329,46 @@ func (c *checker) aggregate(call *syntax.Call, sc *scope) (*Aggregate, string, *
 	return agg, name, nil
 }
 
+// typeofConversions maps typeof(T) to the conversion function applied to
+// extract's match.
+var typeofConversions = map[schema.Type]string{
+	schema.String: "tostring", schema.Int: "toint", schema.Long: "tolong", schema.Real: "todouble",
+	schema.Decimal: "todouble", schema.Bool: "tobool", schema.DateTime: "todatetime",
+	schema.TimeSpan: "totimespan", schema.GUID: "toguid", schema.Dynamic: "parse_json",
+}
+
+// extractTyped checks extract(regex, group, text, typeof(T)): the match
+// converted to T (null when it does not convert), as the conversion
+// function of T applied to the three-argument extract.
+func (c *checker) extractTyped(x *syntax.Call, sc *scope) (Expr, *syntax.Error) {
+	tc, ok := x.Args[3].(*syntax.Call)
+	var id *syntax.Ident
+	if ok && tc.Fn.Name == "typeof" && len(tc.Args) == 1 {
+		id, ok = tc.Args[0].(*syntax.Ident)
+	} else {
+		ok = false
+	}
+	if !ok {
+		return nil, c.errf(x.Args[3].Pos(), "extract's fourth argument must be typeof(T), such as typeof(long)")
+	}
+	t, err := schema.ParseType(id.Name)
+	conv := typeofConversions[t]
+	if err != nil || conv == "" {
+		return nil, c.errf(id.Pos(), "typeof(%s): unknown type", id.Name)
+	}
+	inner := *x
+	inner.Args = x.Args[:3]
+	e, serr := c.call(&inner, sc)
+	if serr != nil {
+		return nil, serr
+	}
+	rt := t
+	if rt == schema.Decimal {
+		rt = schema.Real
+	}
+	return &Call{Fn: conv, Args: []Expr{e}, T: rt, Sp: x.Span}, nil
+}
+
 // percentArg reads a constant percentile between 0 and 100.
 func (c *checker) percentArg(src syntax.Expr, e Expr, fn string) (float64, *syntax.Error) {
 	k, ok := e.(*Const)
@@ -1735,6 +1775,10 @@ func (c *checker) call(x *syntax.Call, sc *scope) (Expr, *syntax.Error) {
 		return def, nil
 	case "geo_location":
 		return nil, c.errf(x.Pos(), "geo_location is not available: no IP geolocation database is configured")
+	case "extract":
+		if len(x.Args) == 4 {
+			return c.extractTyped(x, sc)
+		}
 	}
 	sig, ok := functions[name]
 	if !ok {

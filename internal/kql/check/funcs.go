@@ -143,6 +143,17 @@ func formatResult(t schema.Type) resultFn {
 	}
 }
 
+// constRegexArg is regexArg for functions whose regular expression must
+// be a constant (trim, trim_start, trim_end: KS129 in Kusto.Language).
+func constRegexArg(i int, rt schema.Type) resultFn {
+	return func(c *checker, call *syntax.Call, args []Expr) (schema.Type, *syntax.Error) {
+		if _, ok := args[i].(*Const); !ok {
+			return "", c.errf(args[i].Span().From, "%s needs a constant regular expression", call.Fn.Name)
+		}
+		return regexArg(i, rt)(c, call, args)
+	}
+}
+
 func extractResult(c *checker, call *syntax.Call, args []Expr) (schema.Type, *syntax.Error) {
 	if _, err := regexArg(0, "")(c, call, args); err != nil {
 		return "", err
@@ -251,9 +262,9 @@ var functions = map[string]fnSig{
 	"replace":                {3, 3, true, regexArg(0, schema.String)},
 	"replace_string":         {3, 3, true, fixed(schema.String)},
 	"replace_regex":          {3, 3, true, regexArg(1, schema.String)},
-	"trim":                   {2, 2, false, regexArg(0, schema.String)},
-	"trim_start":             {2, 2, false, regexArg(0, schema.String)},
-	"trim_end":               {2, 2, false, regexArg(0, schema.String)},
+	"trim":                   {2, 2, false, constRegexArg(0, schema.String)},
+	"trim_start":             {2, 2, false, constRegexArg(0, schema.String)},
+	"trim_end":               {2, 2, false, constRegexArg(0, schema.String)},
 	"reverse":                {1, 1, false, fixed(schema.String)},
 	"format_datetime":        {2, 2, false, formatResult(schema.DateTime)},
 	"format_timespan":        {2, 2, false, formatResult(schema.TimeSpan)},

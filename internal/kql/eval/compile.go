@@ -1297,6 +1297,10 @@ var cefKey = regexp.MustCompile(`(?:^|\s)([A-Za-z0-9_.\-\[\]]+)=`)
 
 // parseCEFExtension parses the CEF extension part "k1=v1 k2=v with spaces"
 // into a bag: a value runs until the next " key=" token; \= and \\ unescape.
+// ParseCEFDictionary is parse_cef_dictionary(s): the key=value pairs of a
+// CEF extension as a property bag. sqlgen's kql_parse_cef UDF calls it.
+func ParseCEFDictionary(s string) any { return parseCEFExtension(s) }
+
 func parseCEFExtension(s string) any {
 	out := map[string]any{}
 	locs := cefKey.FindAllStringSubmatchIndex(s, -1)

@@ -16,6 +16,10 @@ const maxXMLDepth = 256
 // attributes or children becomes "#text", repeated child names become
 // arrays, a text-only element becomes its string and an empty element
 // null. All leaf values stay strings. Invalid XML gives null.
+// ParseXML is parse_xml(s): the dynamic value of an XML document (nil
+// when s is not well-formed XML). sqlgen's kql_parse_xml UDF calls it.
+func ParseXML(s string) any { return parseXML(s) }
+
 func parseXML(s string) any {
 	if strings.TrimSpace(s) == "" {
 		return nil

@@ -992,6 +992,25 @@ func (g *gen) call1(c *check.Call, in schema.Schema) (string, error) {
 			return "(CASE WHEN " + item + " IS NULL THEN CAST('[]' AS JSON) ELSE CAST(to_json([" + item + "]) AS JSON) END)", nil
 		}
 		return "CAST(to_json(string_split(" + g.strTNull(ts[0], a[0]) + ", " + g.strT(ts[1], a[1]) + ")) AS JSON)", nil
+	case "parse_cef_dictionary", "parse_xml":
+		if !g.udfs {
+			return "", g.errf(c.Sp, "%s needs the Codeless DuckDB functions (sqlgen.RegisterFunctions and Options.UDFs)", fn)
+		}
+		udf := map[string]string{"parse_cef_dictionary": udfParseCEF, "parse_xml": udfParseXML}[fn]
+		return "CAST(" + udf + "(" + g.strTNull(ts[0], a[0]) + ") AS JSON)", nil
+	case "trim", "trim_start", "trim_end":
+		re, ok := constString(c.Args[0])
+		if !ok {
+			return "", g.errf(c.Sp, "%s needs a constant regular expression in queries", fn)
+		}
+		s := g.strT(ts[1], a[1])
+		if fn != "trim_end" {
+			s = "regexp_replace(" + s + ", " + sqlString("^(?:"+re+")+") + ", '')"
+		}
+		if fn != "trim_start" {
+			s = "regexp_replace(" + s + ", " + sqlString("(?:"+re+")+$") + ", '')"
+		}
+		return s, nil
 	case "format_datetime", "format_timespan":
 		f, ok := constString(c.Args[1])
 		if !ok {
