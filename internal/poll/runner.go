@@ -77,11 +77,13 @@ type Config struct {
 	Sink Sink
 	// Checkpoint is the last committed checkpoint (nil for a new connection).
 	Checkpoint []byte
-	Now        func() time.Time
-	Sleep      func(ctx context.Context, d time.Duration) error
-	HTTP       *http.Client
-	Logger     *slog.Logger
-	Trace      func(httpx.Trace)
+	// Now is the clock (default time.Now); with Prefetch it is also called
+	// from the goroutine that fetches the next window ahead.
+	Now    func() time.Time
+	Sleep  func(ctx context.Context, d time.Duration) error
+	HTTP   *http.Client
+	Logger *slog.Logger
+	Trace  func(httpx.Trace)
 	// MaxLookback bounds catch-up after downtime (default 24h).
 	MaxLookback time.Duration
 	// Backfill is the start of the first window (zero = queryWindowInMin
@@ -100,9 +102,10 @@ type Config struct {
 	TokenStore auth.TokenStore
 	// AzureOffset selects Azure's observed Offset paging behaviour.
 	AzureOffset bool
-	// Prefetch fetches the next pages while earlier ones commit (the
-	// engine turns it on). A crash may then re-fetch the pages fetched
-	// ahead (see PrefetchPages); the sink still sees every event once.
+	// Prefetch fetches the next pages while earlier ones commit, and the
+	// next due window while a window's last batch commits (the engine
+	// turns it on). A crash may then re-fetch the pages fetched ahead (see
+	// PrefetchPages and aheadWindow); the sink still sees every event once.
 	Prefetch bool
 	// OnPage, when set, is told the paging decision after each root page
 	// (codeless test prints it).
