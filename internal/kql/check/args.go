@@ -23,7 +23,7 @@ var argKinds = map[string]string{
 	"iff": "BA", "iif": "BA", "not": "B", "max_of": "O", "min_of": "O",
 	"base64_encodestring": "S", "base64_encode_tostring": "S", "base64_decodestring": "S", "base64_decode_tostring": "S",
 	"countof": "S", "extract": "SNSA", "extract_all": "S", "indexof": "SSN", "split": "SSN",
-	"strlen": "S", "parse_xml": "S", "substring": "SN", "tolower": "S", "toupper": "S", "reverse": "S",
+	"strlen": "S", "parse_xml": "S", "substring": "SN", "tolower": "S", "toupper": "S",
 	"replace": "S", "replace_string": "S", "replace_regex": "S", "trim": "S", "trim_start": "S", "trim_end": "S",
 	"strcat_delim": "SA",
 	"binary_and":   "N", "binary_or": "N", "binary_xor": "N", "binary_not": "N", "binary_shift_left": "N", "binary_shift_right": "N",

@@ -992,6 +992,8 @@ func (g *gen) call1(c *check.Call, in schema.Schema) (string, error) {
 			return "(CASE WHEN " + item + " IS NULL THEN CAST('[]' AS JSON) ELSE CAST(to_json([" + item + "]) AS JSON) END)", nil
 		}
 		return "CAST(to_json(string_split(" + g.strTNull(ts[0], a[0]) + ", " + g.strT(ts[1], a[1]) + ")) AS JSON)", nil
+	case "reverse":
+		return "reverse(" + g.strT(ts[0], a[0]) + ")", nil
 	case "parse_cef_dictionary", "parse_xml":
 		if !g.udfs {
 			return "", g.errf(c.Sp, "%s needs the Codeless DuckDB functions (sqlgen.RegisterFunctions and Options.UDFs)", fn)
