@@ -24,18 +24,22 @@
 // storage order.
 //
 // Operators: where, project*, extend, summarize (count, countif, sum,
-// sumif, avg, min, max, dcount, make_list, make_set, take_any, percentile
+// sumif, avg, avgif, min, max, minif, maxif, dcount, dcountif, make_list,
+// make_set, make_bag and their _if forms, take_any, stdev/variance (sample
+// and population, _if forms), percentile/percentiles/percentiles_array
 // nearest-rank, arg_max/arg_min through one struct per group), sort/top/
 // take, count, distinct, mv-expand (arrays and bags), parse, union
-// (operator and source, columns by name), join (innerunique, inner,
-// leftouter, leftanti, leftsemi on equality keys; operands get their own CTE chains),
-// getschema, datatable, print, let; render is passed through in
-// Query.Render.
+// (operator and source, columns by name, name_type columns for type
+// conflicts, kind=inner, withsource=), join (innerunique, inner, leftouter,
+// rightouter, fullouter, leftanti, rightanti, leftsemi, rightsemi on
+// equality keys; operands get their own CTE chains), getschema, datatable,
+// print, let; render is passed through in Query.Render. format_datetime
+// and format_timespan are concatenations of date parts.
 //
 // Refused rather than approximated: computed dynamic keys, non-constant
 // regular expressions and has-needles, arithmetic and ordering on dynamic
-// values, join kinds other than innerunique, inner, leftouter, leftanti
-// and leftsemi. todatetime() of strings is
+// values, parse_cef_dictionary/parse_xml without the UDFs (they call the
+// evaluator's parsers through kql_parse_cef/kql_parse_xml). todatetime() of strings is
 // value.ParseDateTime through the DuckDB scalar UDF kql_todatetime when
 // RegisterFunctions was called and Options.UDFs is set, otherwise ISO 8601
 // only (TRY_CAST, offsets converted to UTC). Known differences from the
