@@ -25,6 +25,12 @@
 //  4. Commit writes the rows of every table, plus an optional checkpoint, in
 //     one store.Batch: all or nothing.
 //
+// Process splits calls of 2,000 records or more into contiguous shares run
+// on GOMAXPROCS goroutines and concatenates the outputs in record order
+// (the same rows, counters and first error as one goroutine); declared
+// columns are looked up by exact name first, and ISO-8601 UTC datetimes
+// take a fast path (datetime.go) checked against kql/value by a fuzz target.
+//
 // PutDCR validates and compiles every data flow and rejects a DCR with an
 // error naming the JSON path (properties.dataFlows[1].transformKql: ...):
 // undeclared streams, transforms that do not compile, outputs without
