@@ -2139,6 +2139,15 @@ func (c *checker) union(b *builder, o *syntax.UnionOp, first *syntax.Pipeline) *
 // join checks `| join kind=K (right) on key, $left.a == $right.b`.
 func (c *checker) join(b *builder, o *syntax.JoinOp) *syntax.Error {
 	kind := strings.ToLower(o.Kind)
+	if o.Lookup {
+		switch kind {
+		case "":
+			kind = "leftouter" // lookup's default
+		case "leftouter", "inner":
+		default:
+			return c.errf(o.Pos(), "lookup kind=%s is not supported (leftouter, the default, and inner are)", o.Kind)
+		}
+	}
 	switch kind {
 	case "inner", "innerunique", "leftouter", "leftanti", "leftsemi", "rightouter", "fullouter", "rightanti", "rightsemi":
 	case "":
@@ -2206,13 +2215,17 @@ func (c *checker) join(b *builder, o *syntax.JoinOp) *syntax.Error {
 	out := append(schema.Schema(nil), left...)
 	switch kind {
 	case "inner", "innerunique", "leftouter", "rightouter", "fullouter":
-		for _, col := range right.Output {
+		for i, col := range right.Output {
+			if o.Lookup && slices.Contains(j.RightKeys, i) {
+				continue // lookup does not repeat the right key columns
+			}
+			j.RightCols = append(j.RightCols, i)
 			out = append(out, schema.Column{Name: uniqueName(out, col.Name), Type: col.Type})
 		}
 	case "rightanti", "rightsemi":
 		out = append(schema.Schema(nil), right.Output...)
 	}
-	j.Base = Base{Schema: out, Sp: o.Span, Op: "join"}
+	j.Base = Base{Schema: out, Sp: o.Span, Op: map[bool]string{false: "join", true: "lookup"}[o.Lookup]}
 	b.stages = append(b.stages, j)
 	b.reset(out)
 	return nil

@@ -191,13 +191,18 @@ type Union struct {
 // rightsemi. The inner and outer kinds output the left columns then the
 // right ones (names made unique with 1, 2 suffixes; unmatched sides are
 // null, "" for strings); leftanti/leftsemi output the left columns,
-// rightanti/rightsemi the right ones.
+// rightanti/rightsemi the right ones. The lookup operator is a Join of kind
+// leftouter or inner whose output leaves out the right key columns.
 type Join struct {
 	Base
 	Kind      string
 	Right     *Query
 	LeftKeys  []int
 	RightKeys []int
+	// RightCols are the right columns output after the left ones by the
+	// inner and outer kinds (all of them for join; lookup leaves out the
+	// right key columns).
+	RightCols []int
 }
 
 // Query is a checked query: the source, the stages and the result schema.

@@ -321,12 +321,12 @@ func (g *gen) stageWithOperands(st check.Stage, in schema.Schema, from, prefix s
 			}
 			cols = append(cols, x+" AS "+col(j))
 		}
-		for j, c := range s.Right.Output {
+		for k, j := range s.RightCols {
 			x := "r." + col(j)
-			if c.Type == schema.String && rightMay {
+			if s.Right.Output[j].Type == schema.String && rightMay {
 				x = "coalesce(" + x + ", '')"
 			}
-			cols = append(cols, x+" AS "+col(nl+j))
+			cols = append(cols, x+" AS "+col(nl+k))
 		}
 		kind := map[string]string{"inner": "JOIN", "innerunique": "JOIN", "leftouter": "LEFT JOIN", "rightouter": "RIGHT JOIN", "fullouter": "FULL OUTER JOIN"}[s.Kind]
 		left := from

@@ -210,9 +210,10 @@ type (
 	// JoinOp is join [kind=...] (right) on keys.
 	JoinOp struct {
 		Span
-		Kind  string
-		Right *Pipeline
-		On    []Expr
+		Kind   string
+		Lookup bool // the lookup operator (right key columns are not output)
+		Right  *Pipeline
+		On     []Expr
 	}
 	// UnionOp is union (as operator or source).
 	UnionOp struct {
@@ -293,11 +294,16 @@ func (o *MvExpandOp) OpName() string     { return "mv-expand" }
 func (*ParseOp) OpName() string          { return "parse" }
 func (*RenderOp) OpName() string         { return "render" }
 func (*GetSchemaOp) OpName() string      { return "getschema" }
-func (*JoinOp) OpName() string           { return "join" }
-func (*UnionOp) OpName() string          { return "union" }
-func (*PrintOp) OpName() string          { return "print" }
-func (*DatatableOp) OpName() string      { return "datatable" }
-func (*AsOp) OpName() string             { return "as" }
+func (o *JoinOp) OpName() string {
+	if o.Lookup {
+		return "lookup"
+	}
+	return "join"
+}
+func (*UnionOp) OpName() string     { return "union" }
+func (*PrintOp) OpName() string     { return "print" }
+func (*DatatableOp) OpName() string { return "datatable" }
+func (*AsOp) OpName() string        { return "as" }
 
 // Expr is a scalar expression.
 type Expr interface {

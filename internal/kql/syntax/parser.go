@@ -644,8 +644,8 @@ func (p *parser) operator() (Op, *Error) {
 		}
 		r.Span = span()
 		return r, nil
-	case "join":
-		j := &JoinOp{}
+	case "join", "lookup":
+		j := &JoinOp{Lookup: name == "lookup"}
 		for p.peek().Kind == TokIdent && p.peekN(1).Kind == TokPunct && p.peekN(1).Text == "=" && p.peek().Text != "on" {
 			k := p.next().Text
 			p.next()

@@ -42,6 +42,7 @@ func TestParseFormat(t *testing.T) {
 		{`union withsource=Src kind=inner isfuzzy=false A, B`, `union kind=inner withsource=Src isfuzzy=false A, B`},
 		{`T | union source=['my src'] U`, `T | union withsource=['my src'] U`},
 		{`A | join kind=inner (B) on id`, `A | join kind=inner (B) on id`},
+		{`A | lookup kind=inner B on id, $left.x == $right.y`, `A | lookup kind=inner (B) on id, $left.x == $right.y`},
 		{`T | render timechart`, `T | render timechart`},
 		{`T | getschema`, `T | getschema`},
 		{`let x = 5; let f = (a:long) { a + x }; T | extend y = f(1)`, `let x = 5; let f = (a:long) { a + x }; T | extend y = f(1)`},

@@ -231,6 +231,9 @@ func FormatOp(op Op) string {
 		return s
 	case *JoinOp:
 		s := "join"
+		if x.Lookup {
+			s = "lookup"
+		}
 		if x.Kind != "" {
 			s += " kind=" + x.Kind
 		}
