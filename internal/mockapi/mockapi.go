@@ -9,6 +9,9 @@
 // pages and inject faults (every Nth request answered with a status and an
 // optional Retry-After). The Ledger records how often each event id was
 // served. Other auth and paging styles are added as new Config variants.
+// Pages are encoded without reflection or fmt, and with CachePageBytes kept
+// and served again from memory (fast.go), so that the mock costs little in
+// benchmarks that run it on the poller's cores.
 //
 // Beyond the demo source: Styled serves every CCF paging type and response
 // format (paging_style.go, format_body.go; EncodeDocument renders a
