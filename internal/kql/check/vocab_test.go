@@ -18,6 +18,8 @@ var vocab = []string{
 	"isnull", "isempty", "tolower", "strlen", "make_datetime", "startofday", "pack_array", "todynamic", "[0]", "['k']",
 	"union", "join", "kind=inner", "kind=leftsemi", "on", "$left.n", "$right.n", "(T)", "T", "getschema", "arg_max",
 	"arg_min", "percentile", "let", ";", "datatable", "print", "double", "['double']",
+	"lookup", "kind=fullouter", "kind=rightsemi", "withsource=Src", "format_datetime", "format_timespan", "'yyyy-MM-dd HH:mm'", "'d.hh:mm:ss.FFF'",
+	"percentiles", "percentiles_array", "stdev", "avgif", "minif", "dcountif", "make_bag_if", "trim", "typeof(long)",
 }
 
 // QueryFromBytes builds a query over `source`/T from fuzz bytes.

@@ -16,6 +16,8 @@ var fuzzVocab = []string{
 	"isnull", "isempty", "tolower", "strlen", "make_datetime", "startofday", "pack_array", "todynamic", "[0]", "['k']",
 	"union", "join", "kind=inner", "kind=leftouter", "kind=leftanti", "kind=rightouter", "kind=fullouter", "kind=rightsemi", "on", "$left.N", "$right.N", "(MyTable_CL)",
 	"getschema", "arg_max", "arg_min", "percentile", "countof", "zip", "totimespan", "let", ";", "datatable", "print",
+	"lookup", "kind=rightanti", "withsource=Src", "kind=outer", "format_datetime", "format_timespan", "'yyyy-MM-dd HH:mm'", "'d.hh:mm:ss.FFF'",
+	"percentiles", "percentiles_array", "stdev", "variancep", "avgif", "maxif", "dcountif", "make_bag", "make_list_if", "trim", "reverse", "typeof(long)",
 }
 
 // FuzzToSQLTokens translates near-valid queries built from a token

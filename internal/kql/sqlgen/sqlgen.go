@@ -1679,11 +1679,8 @@ func formatSQL(f string, span bool, x string) (string, error) {
 		return "", err
 	}
 	num := func(v string, n int) string {
-		s := "CAST(" + v + " AS VARCHAR)"
-		if n > 1 {
-			s = "lpad(" + s + ", " + strconv.Itoa(n) + ", '0')"
-		}
-		return s
+		// printf pads to at least n digits and never truncates (lpad does).
+		return "printf('%0" + strconv.Itoa(n) + "d', CAST(" + v + " AS BIGINT))"
 	}
 	var frac7, abs string
 	if span {
