@@ -94,7 +94,8 @@ func staticPages(pages, perPage int) http.Handler {
 // stays out of the figure. Modes: "perpage" commits every page and
 // fetches nothing ahead (the baseline); "engine" is what the engine runs
 // (Prefetch, EngineCommitEvents). peak-RSS-MB is the sub-benchmark's own
-// peak (Linux), DuckDB's in-memory table included.
+// peak (Linux), DuckDB's in-memory table included; x-perpage is the
+// mode's events/s over the perpage baseline of the same source and run.
 //
 //	go test -run '^$' -bench BenchmarkPollToDuckDB -benchtime 5x ./internal/poll/
 func BenchmarkPollToDuckDB(b *testing.B) {
@@ -103,6 +104,7 @@ func BenchmarkPollToDuckDB(b *testing.B) {
 		prefetch     bool
 		commitEvents int
 	}
+	baseline := map[string]float64{} // perpage events/s per source, for the x-perpage ratio
 	for _, src := range []string{"mockapi", "static"} {
 		for _, md := range []mode{{"perpage", false, 0}, {"engine", true, EngineCommitEvents}} {
 			b.Run(src+"/"+md.name, func(b *testing.B) {
@@ -149,7 +151,13 @@ func BenchmarkPollToDuckDB(b *testing.B) {
 					}
 					events += res.Events
 				}
-				b.ReportMetric(float64(events)/b.Elapsed().Seconds(), "events/s")
+				rate := float64(events) / b.Elapsed().Seconds()
+				b.ReportMetric(rate, "events/s")
+				if md.name == "perpage" {
+					baseline[src] = rate
+				} else if base := baseline[src]; base > 0 {
+					b.ReportMetric(rate/base, "x-perpage")
+				}
 				b.ReportMetric((cpuTime()-cpu0).Seconds()/float64(events)*1e6, "cpu-s/Mevents")
 				if perMode {
 					b.ReportMetric(float64(peakRSS())/(1<<20), "peak-RSS-MB")
