@@ -91,6 +91,13 @@ func (c *checker) checkArgs(name string, call *syntax.Call, args []Expr) *syntax
 	if !ok {
 		return nil
 	}
+	if name == "datetime_add" && len(args) > 1 {
+		// The amount must be an integer (KS134 in Kusto.Language: reals
+		// and dynamic values are refused).
+		if t := args[1].Type(); t != schema.Int && t != schema.Long {
+			return bad(1, "an integer (int or long)")
+		}
+	}
 	for i := range args {
 		k := kinds[len(kinds)-1]
 		if i < len(kinds) {

@@ -16,7 +16,9 @@ var (
 	genUnary = []string{"tostring(%s)", "toint(%s)", "tolong(%s)", "todouble(%s)", "tobool(%s)", "todatetime(%s)", "isnull(%s)",
 		"isnotnull(%s)", "isempty(%s)", "isnotempty(%s)", "strlen(%s)", "tolower(%s)", "toupper(%s)", "-%s", "not(%s)",
 		"parse_json(%s)", "array_length(%s)", "startofday(%s)", "startofmonth(%s)", "endofday(%s)", "getyear(%s)", "abs(%s)",
-		"hash_sha256(%s)", "base64_encodestring(%s)", "split(%s, \":\")", "toguid(%s)", "dayofweek(%s)", "(%s)"}
+		"hash_sha256(%s)", "base64_encodestring(%s)", "split(%s, \":\")", "toguid(%s)", "dayofweek(%s)", "(%s)",
+		"format_datetime(%s, 'yyyy-MM-dd hh:mm:ss.FFF tt')", "format_timespan(%s, 'd.HH:mm:ss.ff')", "trim(@'\\s', %s)",
+		"reverse(%s)", "extract('(\\\\d+)', 1, %s, typeof(long))"}
 	genBinary = []string{"%s + %s", "%s - %s", "%s * %s", "%s / %s", "%s %% %s", "%s == %s", "%s != %s", "%s < %s", "%s >= %s",
 		"%s and %s", "%s or %s", "%s has %s", "%s !has 'a'", "%s contains %s", "%s !startswith %s", "%s =~ %s", "%s in (%s, 'x')",
 		"%s !in (%s)", "strcat(%s, %s)", "coalesce(%s, %s)", "max_of(%s, %s)", "bin(%s, %s)", "pack_array(%s, %s)",
@@ -49,7 +51,10 @@ func TestGeneratedQueriesExecute(t *testing.T) {
 		"MyTable_CL | where %s | count",
 		"MyTable_CL | summarize count() by k = %s",
 		"MyTable_CL | project a = %s, N | sort by a desc | take 3",
+		"MyTable_CL | extend x = %s | summarize percentiles(x, 5, 50), a = percentiles_array(x, 90), stdev(N), variancep(R), bag = make_bag_if(D, B), maxif(x, B), dcountif(x, N > 0) by Name",
+		"union withsource=S MyTable_CL, MyTable_CL | extend k = %s | join kind=fullouter (MyTable_CL | project N, j = 1) on N | lookup (MyTable_CL | project Name, m = N) on Name | count",
 	}
+	perForm := make([]int, len(forms))
 	translated, failed := 0, 0
 	for i := 0; i < 6000; i++ {
 		kql := fmt.Sprintf(forms[i%len(forms)], g.expr(3))
@@ -58,6 +63,7 @@ func TestGeneratedQueriesExecute(t *testing.T) {
 			continue
 		}
 		translated++
+		perForm[i%len(forms)]++
 		rows, err := db.Query(q.SQL, q.Args...)
 		if err == nil {
 			for rows.Next() {
@@ -72,7 +78,12 @@ func TestGeneratedQueriesExecute(t *testing.T) {
 			}
 		}
 	}
-	t.Logf("%d of 6000 generated queries translated; %d failed to execute", translated, failed)
+	t.Logf("%d of 6000 generated queries translated (per form %v); %d failed to execute", translated, perForm, failed)
+	for i, n := range perForm {
+		if n < 50 {
+			t.Errorf("form %q: only %d queries translated", forms[i], n)
+		}
+	}
 	if translated < 1000 {
 		t.Errorf("generator too weak: only %d translated", translated)
 	}

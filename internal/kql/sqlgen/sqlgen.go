@@ -973,7 +973,7 @@ func (g *gen) call1(c *check.Call, in schema.Schema) (string, error) {
 		if !ok || f == "" {
 			return "", g.errf(c.Sp, "datetime_add needs a constant part (year, month, week, day, hour, minute, second, millisecond, microsecond)")
 		}
-		return "(" + a[2] + " + " + f + "(CAST(" + a[1] + " AS " + map[bool]string{true: "INTEGER", false: "BIGINT"}[f == "to_years" || f == "to_months" || f == "to_weeks" || f == "to_days"] + ")))", nil
+		return "(" + a[2] + " + " + f + "(CAST(trunc(" + a[1] + ") AS " + map[bool]string{true: "INTEGER", false: "BIGINT"}[f == "to_years" || f == "to_months" || f == "to_weeks" || f == "to_days"] + ")))", nil
 	case "getyear", "getmonth", "dayofmonth", "hourofday":
 		part := map[string]string{"getyear": "year", "getmonth": "month", "dayofmonth": "day", "hourofday": "hour"}[fn]
 		return "CAST(date_part('" + part + "', " + a[0] + ") AS INTEGER)", nil
