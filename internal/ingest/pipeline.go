@@ -373,7 +373,7 @@ func newFlow(path string, prog *eval.Program, out schema.Schema, tbl string, ts 
 
 // tableErr reports a store refusal to create a table as a 400 naming the
 // data flow: the store's message is what the author can act on (for example
-// DuckDB refusing two columns that differ only by case).
+// a column the table already has with another type).
 func tableErr(path, tbl string, err error) error {
 	return &apierr.APIError{Status: http.StatusBadRequest, Code: "InvalidDataFlow", Target: path + ".outputStream",
 		Message: fmt.Sprintf("%s.outputStream: creating table %s: %v", path, tbl, err), Err: err}
