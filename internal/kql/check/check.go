@@ -1110,6 +1110,9 @@ func (c *checker) summarize(b *builder, o *syntax.SummarizeOp) *syntax.Error {
 			if a.Name != nil {
 				names[0] = a.Name.Name
 			}
+			if err := c.tupleNames(a, names); err != nil {
+				return err
+			}
 			for i, agg := range aggs {
 				s.Aggs = append(s.Aggs, agg)
 				out = append(out, schema.Column{Name: uniqueName(out, names[i]), Type: agg.T})
@@ -1124,6 +1127,9 @@ func (c *checker) summarize(b *builder, o *syntax.SummarizeOp) *syntax.Error {
 			if a.Name != nil {
 				names[0] = a.Name.Name
 			}
+			if err := c.tupleNames(a, names); err != nil {
+				return err
+			}
 			for i, agg := range aggs {
 				s.Aggs = append(s.Aggs, agg)
 				out = append(out, schema.Column{Name: uniqueName(out, names[i]), Type: agg.T})
@@ -1134,6 +1140,11 @@ func (c *checker) summarize(b *builder, o *syntax.SummarizeOp) *syntax.Error {
 		if err != nil {
 			return err
 		}
+		one := []string{name}
+		if err := c.tupleNames(a, one); err != nil {
+			return err
+		}
+		name = one[0]
 		if a.Name != nil {
 			name = a.Name.Name
 			if out.Index(name) >= 0 {
@@ -1149,6 +1160,21 @@ func (c *checker) summarize(b *builder, o *syntax.SummarizeOp) *syntax.Error {
 	s.Base = Base{Schema: out, Sp: o.Span, Op: "summarize"}
 	b.stages = append(b.stages, s)
 	b.reset(out)
+	return nil
+}
+
+// tupleNames applies `(a, b) = f(...)` names to the first output columns
+// of an aggregation (KS150 when there are more names than values).
+func (c *checker) tupleNames(a *syntax.NamedExpr, names []string) *syntax.Error {
+	if len(a.Names) > len(names) {
+		return c.errf(a.Names[len(names)].Pos(), "the name %q has no corresponding value (%d names for %d values)", a.Names[len(names)].Name, len(a.Names), len(names))
+	}
+	for i, n := range a.Names {
+		if err := c.declName(n); err != nil {
+			return err
+		}
+		names[i] = n.Name
+	}
 	return nil
 }
 
