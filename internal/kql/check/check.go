@@ -582,6 +582,8 @@ func (c *checker) op(b *builder, op syntax.Op) *syntax.Error {
 		return c.mvExpand(b, o)
 	case *syntax.SummarizeOp:
 		return c.summarize(b, o)
+	case *syntax.MakeSeriesOp:
+		return c.makeSeries(b, o)
 	case *syntax.TakeOp:
 		n, err := c.constCount(o.Count)
 		if err != nil {
@@ -2268,5 +2270,145 @@ func (c *checker) declName(id *syntax.Ident) *syntax.Error {
 	if id != nil && !id.Quoted && reservedNames[id.Name] {
 		return c.errf(id.Pos(), "the name %q is a type keyword and must be bracketed as ['%s']", id.Name, id.Name)
 	}
+	return nil
+}
+
+// seriesFuncs are the aggregations make-series accepts (numeric results).
+var seriesFuncs = map[string]bool{"count": true, "countif": true, "sum": true, "sumif": true, "avg": true,
+	"avgif": true, "min": true, "max": true, "minif": true, "maxif": true, "dcount": true, "dcountif": true,
+	"stdev": true, "stdevif": true, "stdevp": true, "variance": true, "varianceif": true, "variancep": true}
+
+// makeSeries checks make-series with explicit from and to (Kusto derives
+// missing bounds per series from the data; that is refused).
+func (c *checker) makeSeries(b *builder, o *syntax.MakeSeriesOp) *syntax.Error {
+	if o.Kind != "" {
+		return c.errf(o.Pos(), "make-series kind=%s is not supported", o.Kind)
+	}
+	if o.From == nil || o.To == nil {
+		return c.errf(o.Pos(), "make-series needs explicit from and to bounds here (Kusto derives missing bounds per series from the data)")
+	}
+	b.flush(o.Span, "project")
+	sc := b.scope()
+	m := &MakeSeries{}
+	var out schema.Schema
+	for _, k := range o.By {
+		if err := c.declName(k.Name); err != nil {
+			return err
+		}
+		e, err := c.expr(k.Expr, sc)
+		if err != nil {
+			return err
+		}
+		name := ""
+		if k.Name != nil {
+			name = k.Name.Name
+		} else if n, ok := derivedName(k.Expr); ok {
+			name = n
+		} else {
+			name = nextColumnName(out, 0)
+		}
+		if e.Type() == schema.Dynamic {
+			return c.errf(k.Expr.Pos(), "make-series by a dynamic value is not allowed; convert it with tostring() or tolong() first")
+		}
+		m.Keys = append(m.Keys, e)
+		out = append(out, schema.Column{Name: uniqueName(out, name), Type: e.Type()})
+	}
+	noCols := &scope{}
+	for i, a := range o.Aggs {
+		if err := c.declName(a.Name); err != nil {
+			return err
+		}
+		call, ok := a.Expr.(*syntax.Call)
+		if !ok || !seriesFuncs[call.Fn.Name] {
+			return c.errf(a.Expr.Pos(), "make-series needs an aggregation with a numeric result (count, sum, avg, min, max, dcount, stdev, variance and their *if forms)")
+		}
+		agg, name, err := c.aggregate(call, sc)
+		if err != nil {
+			return err
+		}
+		if t := agg.T; t != schema.Int && t != schema.Long && t != schema.Real {
+			return c.errf(a.Expr.Pos(), "make-series needs a numeric aggregation result, %s gives %s", call.Fn.Name, t)
+		}
+		one := []string{name}
+		if err := c.tupleNames(a, one); err != nil {
+			return err
+		}
+		name = one[0]
+		if a.Name != nil {
+			name = a.Name.Name
+		}
+		var def any = int64(0)
+		if d := o.Defaults[i]; d != nil {
+			e, err := c.expr(d, noCols)
+			if err != nil {
+				return err
+			}
+			k, ok := e.(*Const)
+			switch {
+			case !ok:
+				return c.errf(d.Pos(), "make-series default needs a constant")
+			case k.Value == nil:
+				def = nil
+			case isNumeric(k.T):
+				def = k.Value
+			default:
+				return c.errf(d.Pos(), "make-series default needs a number or null, got %s", k.T)
+			}
+		}
+		m.Aggs = append(m.Aggs, agg)
+		m.Defaults = append(m.Defaults, def)
+		out = append(out, schema.Column{Name: uniqueName(out, name), Type: schema.Dynamic})
+	}
+	axis, err := c.expr(o.Axis, sc)
+	if err != nil {
+		return err
+	}
+	at := axis.Type()
+	if at != schema.DateTime && at != schema.TimeSpan && !isNumeric(at) {
+		return c.errf(o.Axis.Pos(), "make-series needs a datetime, timespan or numeric axis, got %s", at)
+	}
+	bound := func(x syntax.Expr, want schema.Type, what string) (Expr, *syntax.Error) {
+		e, err := c.expr(x, noCols)
+		if err != nil {
+			return nil, c.errf(x.Pos(), "make-series %s must not depend on the rows: %s", what, err.Msg)
+		}
+		if t := e.Type(); t != want && !(isNumeric(want) && isNumeric(t)) {
+			return nil, c.errf(x.Pos(), "make-series %s needs a %s, got %s", what, want, t)
+		}
+		return e, nil
+	}
+	stepType := schema.TimeSpan
+	if isNumeric(at) {
+		stepType = schema.Real
+	}
+	if m.From, err = bound(o.From, at, "from"); err != nil {
+		return err
+	}
+	if m.To, err = bound(o.To, at, "to"); err != nil {
+		return err
+	}
+	if m.Step, err = bound(o.Step, stepType, "step"); err != nil {
+		return err
+	}
+	if k, ok := m.Step.(*Const); ok {
+		positive := false
+		switch v := k.Value.(type) {
+		case time.Duration:
+			positive = v >= time.Microsecond || at == schema.TimeSpan && v > 0
+		case int64:
+			positive = v > 0
+		case float64:
+			positive = v > 0
+		}
+		if !positive {
+			return c.errf(o.Step.Pos(), "make-series step must be positive")
+		}
+	}
+	m.Axis, m.AxisType = axis, at
+	axisName, _ := derivedName(o.Axis)
+	out = append(out, schema.Column{Name: uniqueName(out, axisName), Type: schema.Dynamic})
+	m.Base = Base{Schema: out, Sp: o.Span, Op: "make-series"}
+	b.stages = append(b.stages, m)
+	b.reset(out)
 	return nil
 }

@@ -126,6 +126,22 @@ type Summarize struct {
 	Aggs []*Aggregate
 }
 
+// MakeSeries (make-series) outputs one row per group with data in
+// [From, To): the Keys, one dynamic array per aggregate over the bins
+// From + k*Step (k = 0.. while < To; a bin without rows holds
+// Defaults[i]), then the array of bin values of the axis. From, To and
+// Step do not depend on the rows.
+type MakeSeries struct {
+	Base
+	Keys     []Expr
+	Aggs     []*Aggregate
+	Defaults []any // per aggregate: int64, float64 or nil
+	Axis     Expr
+	AxisType schema.Type
+	From, To Expr
+	Step     Expr
+}
+
 // SortKey orders rows.
 type SortKey struct {
 	Expr       Expr

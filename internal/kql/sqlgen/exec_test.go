@@ -52,6 +52,7 @@ func TestGeneratedQueriesExecute(t *testing.T) {
 		"MyTable_CL | summarize count() by k = %s",
 		"MyTable_CL | project a = %s, N | sort by a desc | take 3",
 		"MyTable_CL | extend x = %s | summarize percentiles(x, 5, 50), a = percentiles_array(x, 90), stdev(N), variancep(R), bag = make_bag_if(D, B), maxif(x, B), dcountif(x, N > 0) by Name",
+		"MyTable_CL | extend x = %s | make-series a = avg(N), m = max(R) default = real(null) on TimeGenerated from datetime(2024-05-06 10:00) to now() step 30m by Name",
 		"union withsource=S MyTable_CL, MyTable_CL | extend k = %s | join kind=fullouter (MyTable_CL | project N, j = 1) on N | lookup (MyTable_CL | project Name, m = N) on Name | count",
 	}
 	perForm := make([]int, len(forms))

@@ -421,6 +421,8 @@ func (g *gen) stage(st check.Stage, in schema.Schema, from string) (string, erro
 		return "SELECT DISTINCT " + strings.Join(cols, ", ") + " FROM " + from, nil
 	case *check.MvExpand:
 		return g.mvExpand(s, in, from)
+	case *check.MakeSeries:
+		return g.makeSeries(s, in, from)
 	}
 	return "", g.errf(st.Span(), "operator %q is not supported in queries yet", st.OpName())
 }
@@ -1745,4 +1747,99 @@ func formatSQL(f string, span bool, x string) (string, error) {
 		parts = append(parts, p)
 	}
 	return "(CASE WHEN " + x + " IS NULL THEN '' ELSE concat(" + strings.Join(parts, ", ") + ") END)", nil
+}
+
+// makeSeries translates make-series: rows in [from, to) get a bin index
+// (axis - from) / step; a first GROUP BY aggregates per group and bin, a
+// second collects the bins of each group into lists, and the final
+// select spreads them over range(0, n) with the defaults. Axis positions
+// are epoch microseconds for datetimes, ticks for timespans, DOUBLE for
+// numbers; at most 2^20 bins (Kusto's limit).
+func (g *gen) makeSeries(m *check.MakeSeries, in schema.Schema, from string) (string, error) {
+	axis, err := g.expr(m.Axis, in)
+	if err != nil {
+		return "", err
+	}
+	lo, err := g.expr(m.From, in)
+	if err != nil {
+		return "", err
+	}
+	hi, err := g.expr(m.To, in)
+	if err != nil {
+		return "", err
+	}
+	st, err := g.expr(m.Step, in)
+	if err != nil {
+		return "", err
+	}
+	pos := func(x string) string { return "CAST(" + x + " AS DOUBLE)" }
+	switch m.AxisType {
+	case schema.DateTime:
+		pos = func(x string) string { return "CAST(epoch_us(" + x + ") AS DOUBLE)" }
+		st = "(" + st + " / 10)" // ticks → µs
+	case schema.TimeSpan:
+	}
+	S, E, ST := pos(lo), pos(hi), "CAST("+st+" AS DOUBLE)"
+	n := "least(CASE WHEN " + E + " > " + S + " THEN CAST(ceil((" + E + " - " + S + ") / " + ST + ") AS BIGINT) ELSE 0 END, 1048576)"
+	// Innermost: the rows in range with their bin index.
+	inner := "SELECT *, CAST(floor((" + pos(axis) + " - " + S + ") / " + ST + ") AS BIGINT) AS _i FROM " + from +
+		" WHERE " + pos(axis) + " >= " + S + " AND " + pos(axis) + " < " + E
+	// Per group and bin.
+	var sel1, grp1, sel2, grp2, final []string
+	for i, k := range m.Keys {
+		x, err := g.expr(k, in)
+		if err != nil {
+			return "", err
+		}
+		gk := "_g" + strconv.Itoa(i)
+		sel1 = append(sel1, x+" AS "+gk)
+		grp1 = append(grp1, strconv.Itoa(i+1))
+		sel2 = append(sel2, gk)
+		grp2 = append(grp2, gk)
+		final = append(final, gk+" AS "+col(i))
+	}
+	sel1 = append(sel1, "_i")
+	grp1 = append(grp1, strconv.Itoa(len(m.Keys)+1))
+	sel2 = append(sel2, "list(_i ORDER BY _i) AS _ix")
+	for j, a := range m.Aggs {
+		x, err := g.aggregate(a, in, false)
+		if err != nil {
+			return "", err
+		}
+		v := "_a" + strconv.Itoa(j)
+		sel1 = append(sel1, x+" AS "+v)
+		sel2 = append(sel2, "list("+v+" ORDER BY _i) AS _v"+strconv.Itoa(j))
+		def := "NULL"
+		switch d := m.Defaults[j].(type) {
+		case int64:
+			def = strconv.FormatInt(d, 10)
+		case float64:
+			def = strconv.FormatFloat(d, 'g', -1, 64) + "::DOUBLE"
+		}
+		elem := "coalesce(list_extract(_v" + strconv.Itoa(j) + ", list_position(_ix, i)), " + def + ")"
+		if a.T == schema.Real {
+			elem = "CAST(" + elem + " AS DOUBLE)"
+		}
+		final = append(final, "CAST(to_json(list_transform(range(0, "+n+"), i -> "+elem+")) AS JSON) AS "+col(len(m.Keys)+j))
+	}
+	var bin string
+	switch m.AxisType {
+	case schema.DateTime:
+		bin = g.strTNull(schema.DateTime, "make_timestamp(CAST("+S+" + i * "+ST+" AS BIGINT))")
+	case schema.TimeSpan:
+		bin = g.strTNull(schema.TimeSpan, "CAST("+S+" + i * "+ST+" AS BIGINT)")
+	case schema.Real, schema.Decimal:
+		bin = "(" + S + " + i * " + ST + ")"
+	default:
+		bin = "CAST(" + S + " + i * " + ST + " AS BIGINT)"
+	}
+	final = append(final, "CAST(to_json(list_transform(range(0, "+n+"), i -> "+bin+")) AS JSON) AS "+col(len(m.Keys)+len(m.Aggs)))
+	level1 := "SELECT " + strings.Join(sel1, ", ") + " FROM (" + inner + ") GROUP BY " + strings.Join(grp1, ", ")
+	level2 := "SELECT " + strings.Join(sel2, ", ") + " FROM (" + level1 + ")"
+	if len(grp2) > 0 {
+		level2 += " GROUP BY " + strings.Join(grp2, ", ")
+	} else {
+		level2 += " HAVING count(*) > 0"
+	}
+	return "SELECT " + strings.Join(final, ", ") + " FROM (" + level2 + ")", nil
 }

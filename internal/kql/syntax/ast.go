@@ -156,6 +156,19 @@ type (
 		Aggs []*NamedExpr
 		By   []*NamedExpr
 	}
+	// MakeSeriesOp is make-series [kind=K] aggs on Axis (from S to E step
+	// St | in range(S, E, St)) [by keys]. From and To may be nil.
+	MakeSeriesOp struct {
+		Span
+		Kind     string
+		Aggs     []*NamedExpr
+		Defaults []Expr // per aggregate: default=value, or nil
+		Axis     Expr
+		From, To Expr
+		Step     Expr
+		InRange  bool // written as "in range(from, to, step)"
+		By       []*NamedExpr
+	}
 	// TakeOp is take/limit.
 	TakeOp struct {
 		Span
@@ -285,6 +298,7 @@ func (*ProjectKeepOp) OpName() string    { return "project-keep" }
 func (*ProjectRenameOp) OpName() string  { return "project-rename" }
 func (*ProjectReorderOp) OpName() string { return "project-reorder" }
 func (*SummarizeOp) OpName() string      { return "summarize" }
+func (*MakeSeriesOp) OpName() string     { return "make-series" }
 func (o *TakeOp) OpName() string         { return "take" }
 func (*TopOp) OpName() string            { return "top" }
 func (o *SortOp) OpName() string         { return "sort" }

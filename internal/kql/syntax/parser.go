@@ -567,6 +567,8 @@ func (p *parser) operator() (Op, *Error) {
 		}
 		s.Span = span()
 		return s, nil
+	case "make-series":
+		return p.makeSeries(span)
 	case "take", "limit":
 		e, err := p.expr()
 		if err != nil {
@@ -1457,4 +1459,93 @@ func (p *parser) call() (Expr, *Error) {
 	p.next()
 	c.Span = Span{fn.Pos, p.prevEnd()}
 	return c, nil
+}
+
+// makeSeries parses the rest of make-series after the operator name.
+func (p *parser) makeSeries(span func() Span) (*MakeSeriesOp, *Error) {
+	m := &MakeSeriesOp{}
+	p.skipHints()
+	if p.isWord("kind") && p.peekN(1).Kind == TokPunct && p.peekN(1).Text == "=" {
+		p.next()
+		p.next()
+		v := p.next()
+		if v.Kind != TokIdent {
+			return nil, p.errf(v.Pos, "expected a make-series kind, got %s", v.describe())
+		}
+		m.Kind = v.Text
+	}
+	for {
+		ne, err := p.namedExpr()
+		if err != nil {
+			return nil, err
+		}
+		m.Aggs = append(m.Aggs, ne)
+		var def Expr
+		if p.isWord("default") && p.peekN(1).Kind == TokPunct && p.peekN(1).Text == "=" {
+			p.next()
+			p.next()
+			if def, err = p.expr(); err != nil {
+				return nil, err
+			}
+		}
+		m.Defaults = append(m.Defaults, def)
+		if !p.acceptPunct(",") {
+			break
+		}
+	}
+	if _, err := p.expectWord("on"); err != nil {
+		return nil, err
+	}
+	// The axis is a column name (an expression would swallow "in range").
+	axis, err := p.name()
+	if err != nil {
+		return nil, err
+	}
+	m.Axis = axis
+	if p.acceptWord("in") {
+		if _, err := p.expectWord("range"); err != nil {
+			return nil, err
+		}
+		if _, err := p.expectPunct("("); err != nil {
+			return nil, err
+		}
+		m.InRange = true
+		for i, dst := range []*Expr{&m.From, &m.To, &m.Step} {
+			if i > 0 {
+				if _, err := p.expectPunct(","); err != nil {
+					return nil, err
+				}
+			}
+			if *dst, err = p.expr(); err != nil {
+				return nil, err
+			}
+		}
+		if _, err := p.expectPunct(")"); err != nil {
+			return nil, err
+		}
+	} else {
+		if p.acceptWord("from") {
+			if m.From, err = p.expr(); err != nil {
+				return nil, err
+			}
+		}
+		if p.acceptWord("to") {
+			if m.To, err = p.expr(); err != nil {
+				return nil, err
+			}
+		}
+		if _, err := p.expectWord("step"); err != nil {
+			return nil, err
+		}
+		if m.Step, err = p.expr(); err != nil {
+			return nil, err
+		}
+	}
+	if p.acceptWord("by") {
+		if m.By, err = p.namedExprs(); err != nil {
+			return nil, err
+		}
+	}
+	m.Span = span()
+	return m, nil
 }

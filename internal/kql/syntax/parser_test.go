@@ -44,6 +44,8 @@ func TestParseFormat(t *testing.T) {
 		{`A | join kind=inner (B) on id`, `A | join kind=inner (B) on id`},
 		{`A | lookup kind=inner B on id, $left.x == $right.y`, `A | lookup kind=inner (B) on id, $left.x == $right.y`},
 		{`T | render timechart`, `T | render timechart`},
+		{`T | make-series kind=nonempty n=count() default=-1, avg(x) on ts from ago(1d) to now() step 1h by k`, `T | make-series kind=nonempty n = count() default=-1, avg(x) on ts from ago(1d) to now() step 1h by k`},
+		{`T | make-series sum(x) on ts in range(datetime(2024-01-01), datetime(2024-01-02), 1h)`, `T | make-series sum(x) on ts in range(datetime(2024-01-01), datetime(2024-01-02), 1h)`},
 		{`T | getschema`, `T | getschema`},
 		{`let x = 5; let f = (a:long) { a + x }; T | extend y = f(1)`, `let x = 5; let f = (a:long) { a + x }; T | extend y = f(1)`},
 		{`let S = T | where a == 1; S | count`, `let S = T | where a == 1; S | count`},

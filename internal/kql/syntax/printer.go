@@ -158,6 +158,36 @@ func FormatOp(op Op) string {
 			s += " by " + namedList(x.By)
 		}
 		return s
+	case *MakeSeriesOp:
+		s := "make-series"
+		if x.Kind != "" {
+			s += " kind=" + x.Kind
+		}
+		for i, a := range x.Aggs {
+			if i > 0 {
+				s += ","
+			}
+			s += " " + namedList([]*NamedExpr{a})
+			if x.Defaults[i] != nil {
+				s += " default=" + FormatExpr(x.Defaults[i])
+			}
+		}
+		s += " on " + FormatExpr(x.Axis)
+		if x.InRange {
+			s += " in range(" + FormatExpr(x.From) + ", " + FormatExpr(x.To) + ", " + FormatExpr(x.Step) + ")"
+		} else {
+			if x.From != nil {
+				s += " from " + FormatExpr(x.From)
+			}
+			if x.To != nil {
+				s += " to " + FormatExpr(x.To)
+			}
+			s += " step " + FormatExpr(x.Step)
+		}
+		if len(x.By) > 0 {
+			s += " by " + namedList(x.By)
+		}
+		return s
 	case *TakeOp:
 		return "take " + FormatExpr(x.Count)
 	case *TopOp:
