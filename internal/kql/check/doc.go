@@ -2,8 +2,9 @@
 // schema, enforces the layer's rules (the DCR transformation subset, the
 // placeholder subset, or the query layer), infers the output schema with
 // Kusto's naming rules, and lowers the query to a typed stage plan
-// (Filter, Project, MvExpand, Summarize, Sort, Take, Top, Count, Distinct,
-// GetSchema, Union, Join; union/join operands are checked sub-queries).
+// (Filter, Project, MvExpand, Summarize, MakeSeries, Sort, Take, Top,
+// Count, Distinct, GetSchema, Union, Join — also lookup; union/join operands
+// are checked sub-queries).
 // Scoping, naming and typing follow Kusto.Language as measured by the
 // oracle test in internal/kql (tools/kqloracle); where Kusto.Language is
 // more lenient than the engine (comparisons of unrelated types, literal

@@ -32,9 +32,11 @@
 // (operator and source, columns by name, name_type columns for type
 // conflicts, kind=inner, withsource=), join (innerunique, inner, leftouter,
 // rightouter, fullouter, leftanti, rightanti, leftsemi, rightsemi on
-// equality keys; operands get their own CTE chains), getschema, datatable,
-// print, let; render is passed through in Query.Render. format_datetime
-// and format_timespan are concatenations of date parts.
+// equality keys; operands get their own CTE chains), lookup, make-series
+// (explicit bounds; bin index, two GROUP BYs, lists spread over the bins),
+// getschema, datatable, print, let; render is passed through in
+// Query.Render. format_datetime and format_timespan are concatenations of
+// date parts.
 //
 // Refused rather than approximated: computed dynamic keys, non-constant
 // regular expressions and has-needles, arithmetic and ordering on dynamic
