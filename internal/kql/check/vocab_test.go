@@ -20,6 +20,7 @@ var vocab = []string{
 	"arg_min", "percentile", "let", ";", "datatable", "print", "double", "['double']",
 	"lookup", "kind=fullouter", "kind=rightsemi", "withsource=Src", "format_datetime", "format_timespan", "'yyyy-MM-dd HH:mm'", "'d.hh:mm:ss.FFF'",
 	"percentiles", "percentiles_array", "stdev", "avgif", "minif", "dcountif", "make_bag_if", "trim", "typeof(long)",
+	"make-series", "from", "to", "step", "default", "in range(0, 10, 2)", "(a, b)",
 }
 
 // QueryFromBytes builds a query over `source`/T from fuzz bytes.

@@ -18,6 +18,7 @@ var fuzzVocab = []string{
 	"getschema", "arg_max", "arg_min", "percentile", "countof", "zip", "totimespan", "let", ";", "datatable", "print",
 	"lookup", "kind=rightanti", "withsource=Src", "kind=outer", "format_datetime", "format_timespan", "'yyyy-MM-dd HH:mm'", "'d.hh:mm:ss.FFF'",
 	"percentiles", "percentiles_array", "stdev", "variancep", "avgif", "maxif", "dcountif", "make_bag", "make_list_if", "trim", "reverse", "typeof(long)",
+	"make-series", "from", "to", "step", "default", "in range(datetime(2024-05-06), now(), 1h)", "(a, b)",
 }
 
 // FuzzToSQLTokens translates near-valid queries built from a token
