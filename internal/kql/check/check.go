@@ -869,7 +869,7 @@ func derivedName(e syntax.Expr) (string, bool) {
 			"abs", "ceiling", "round", "sqrt", "exp", "exp2", "exp10", "log", "log2", "log10", "pow",
 			"binary_and", "binary_or", "binary_xor", "binary_not", "binary_shift_left", "binary_shift_right",
 			"make_datetime", "make_timespan", "parse_json", "parse_xml", "split", "startofday",
-			"format_datetime", "format_timespan":
+			"format_datetime", "format_timespan", "bin_at":
 			if len(x.Args) > 0 {
 				return derivedName(x.Args[0])
 			}

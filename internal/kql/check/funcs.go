@@ -103,6 +103,28 @@ func binResult(c *checker, call *syntax.Call, args []Expr) (schema.Type, *syntax
 	return "", c.errf(args[0].Span().From, "%s needs a number, datetime or timespan, got %s", call.Fn.Name, t)
 }
 
+// binAtResult checks bin_at(value, size, fixed): size is a timespan for
+// datetime and timespan values, a number for numbers; fixed has the
+// value's type (Kusto.Language: KS107 otherwise).
+func binAtResult(c *checker, call *syntax.Call, args []Expr) (schema.Type, *syntax.Error) {
+	t := args[0].Type()
+	size, fixed := schema.TimeSpan, t
+	switch {
+	case t == schema.DateTime, t == schema.TimeSpan:
+	case isNumeric(t):
+		size = schema.Real
+	default:
+		return "", c.errf(args[0].Span().From, "bin_at needs a number, datetime or timespan, got %s", t)
+	}
+	for i, want := range []schema.Type{size, fixed} {
+		got := args[i+1].Type()
+		if got != want && !(isNumeric(want) && isNumeric(got)) {
+			return "", c.errf(args[i+1].Span().From, "bin_at: argument %d must be a %s, got %s", i+2, want, got)
+		}
+	}
+	return t, nil
+}
+
 func regexArg(i int, rt schema.Type) resultFn {
 	return func(c *checker, call *syntax.Call, args []Expr) (schema.Type, *syntax.Error) {
 		if k, ok := args[i].(*Const); ok {
@@ -218,6 +240,7 @@ var functions = map[string]fnSig{
 	"abs":      {1, 1, true, numericResult},
 	"bin":      {2, 2, true, binResult},
 	"floor":    {2, 2, true, binResult},
+	"bin_at":   {3, 3, false, binAtResult},
 	"ceiling":  {1, 1, true, numericResult},
 	"exp":      {1, 1, true, fixed(schema.Real)},
 	"exp10":    {1, 1, true, fixed(schema.Real)},
@@ -254,6 +277,7 @@ var functions = map[string]fnSig{
 	"split":                  {2, 3, true, fixed(schema.Dynamic)},
 	"strcat":                 {1, -1, true, fixed(schema.String)},
 	"strcat_delim":           {3, -1, true, fixed(schema.String)},
+	"strcat_array":           {2, 2, false, fixed(schema.String)},
 	"strlen":                 {1, 1, true, fixed(schema.Long)},
 	"substring":              {2, 3, true, fixed(schema.String)},
 	"tolower":                {1, 1, true, fixed(schema.String)},

@@ -996,6 +996,25 @@ func (g *gen) call1(c *check.Call, in schema.Schema) (string, error) {
 		return "CAST(to_json(string_split(" + g.strTNull(ts[0], a[0]) + ", " + g.strT(ts[1], a[1]) + ")) AS JSON)", nil
 	case "reverse":
 		return "reverse(" + g.strT(ts[0], a[0]) + ")", nil
+	case "strcat_array":
+		// Each element as tostring() renders it (strings unquoted, null as
+		// ""), joined; "" when the value is not an array.
+		elem := "coalesce(CASE WHEN json_type(e) = 'VARCHAR' THEN json_extract_string(e, '$') WHEN json_type(e) = 'NULL' THEN '' ELSE CAST(e AS VARCHAR) END, '')"
+		return "(CASE WHEN json_type(" + a[0] + ") = 'ARRAY' THEN array_to_string(list_transform(CAST(" + a[0] + " AS JSON[]), e -> " + elem + "), " + g.strT(ts[1], a[1]) + ") ELSE '' END)", nil
+	case "bin_at":
+		// fixed + floor((x - fixed) / size) * size; null for a size <= 0.
+		x, size, fixed := a[0], a[1], a[2]
+		switch t0 {
+		case schema.DateTime:
+			x, size, fixed = "epoch_us("+x+")", "("+size+" // 10)", "epoch_us("+fixed+")"
+		case schema.Real, schema.Decimal:
+			return "(CASE WHEN " + size + " > 0 THEN floor((" + x + " - " + fixed + ") / " + size + ") * " + size + " + " + fixed + " END)", nil
+		}
+		v := "(CASE WHEN " + size + " > 0 THEN CAST(floor((" + x + " - " + fixed + ") / CAST(" + size + " AS DOUBLE)) * " + size + " + " + fixed + " AS BIGINT) END)"
+		if t0 == schema.DateTime {
+			return "make_timestamp(" + v + ")", nil
+		}
+		return v, nil
 	case "parse_cef_dictionary", "parse_xml":
 		if !g.udfs {
 			return "", g.errf(c.Sp, "%s needs the Codeless DuckDB functions (sqlgen.RegisterFunctions and Options.UDFs)", fn)
