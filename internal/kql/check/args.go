@@ -26,7 +26,7 @@ var argKinds = map[string]string{
 	"strlen": "S", "parse_xml": "S", "substring": "SN", "tolower": "S", "toupper": "S",
 	"replace": "S", "replace_string": "S", "replace_regex": "S", "trim": "S", "trim_start": "S", "trim_end": "S",
 	"strcat_delim": "SA", "strcat_array": "YS",
-	"binary_and":   "N", "binary_or": "N", "binary_xor": "N", "binary_not": "N", "binary_shift_left": "N", "binary_shift_right": "N",
+	"binary_and": "N", "binary_or": "N", "binary_xor": "N", "binary_not": "N", "binary_shift_left": "N", "binary_shift_right": "N",
 	"parse_cef_dictionary": "S",
 }
 
