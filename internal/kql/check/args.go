@@ -17,7 +17,7 @@ var argKinds = map[string]string{
 	"startofday": "DN", "startofweek": "DN", "startofmonth": "DN", "startofyear": "DN",
 	"endofday": "DN", "endofweek": "DN", "endofmonth": "DN", "endofyear": "DN",
 	"make_datetime": "N", "make_timespan": "N", "unixtime_seconds_todatetime": "N", "unixtime_milliseconds_todatetime": "N",
-	"array_concat": "Y", "array_length": "Y", "zip": "Y",
+	"array_concat": "Y", "array_length": "Y", "bag_keys": "Y", "zip": "Y",
 	"abs": "N", "ceiling": "N", "exp": "N", "exp10": "N", "exp2": "N", "log": "N", "log10": "N", "log2": "N",
 	"pow": "N", "sqrt": "N", "round": "N", "sign": "N", "isfinite": "N", "isinf": "N", "isnan": "N",
 	"iff": "BA", "iif": "BA", "not": "B", "max_of": "O", "min_of": "O",

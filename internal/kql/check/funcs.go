@@ -236,6 +236,7 @@ var functions = map[string]fnSig{
 	"pack":         {0, -1, true, fixed(schema.Dynamic)},
 	"bag_pack":     {0, -1, false, fixed(schema.Dynamic)},
 	"zip":          {1, -1, true, fixed(schema.Dynamic)},
+	"bag_keys":     {1, 1, false, fixed(schema.Dynamic)},
 	// math
 	"abs":      {1, 1, true, numericResult},
 	"bin":      {2, 2, true, binResult},

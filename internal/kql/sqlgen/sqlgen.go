@@ -996,6 +996,10 @@ func (g *gen) call1(c *check.Call, in schema.Schema) (string, error) {
 		return "CAST(to_json(string_split(" + g.strTNull(ts[0], a[0]) + ", " + g.strT(ts[1], a[1]) + ")) AS JSON)", nil
 	case "reverse":
 		return "reverse(" + g.strT(ts[0], a[0]) + ")", nil
+	case "bag_keys":
+		// Keys in the JSON text's order: Kusto's order for parse_json of a
+		// string; ingested bags are stored with sorted keys (value.JSON).
+		return "(CASE WHEN json_type(" + a[0] + ") = 'OBJECT' THEN CAST(to_json(json_keys(" + a[0] + ")) AS JSON) END)", nil
 	case "strcat_array":
 		// Each element as tostring() renders it (strings unquoted, null as
 		// ""), joined; "" when the value is not an array.
