@@ -1066,18 +1066,18 @@ func parsePatternRegex(o *syntax.ParseOp) (string, []schema.Type, []string, stri
 	return sb.String(), types, names, ""
 }
 
-func (c *checker) summarize(b *builder, o *syntax.SummarizeOp) *syntax.Error {
-	b.flush(o.Span, "project")
-	sc := b.scope()
-	s := &Summarize{}
+// byKeys checks the by-clause of summarize or make-series (op names it in
+// errors) and returns the key expressions and their output columns.
+func (c *checker) byKeys(op string, by []*syntax.NamedExpr, sc *scope) ([]Expr, schema.Schema, *syntax.Error) {
+	var keys []Expr
 	var out schema.Schema
-	for _, k := range o.By {
+	for _, k := range by {
 		if err := c.declName(k.Name); err != nil {
-			return err
+			return nil, nil, err
 		}
 		e, err := c.expr(k.Expr, sc)
 		if err != nil {
-			return err
+			return nil, nil, err
 		}
 		name := ""
 		if k.Name != nil {
@@ -1088,14 +1088,26 @@ func (c *checker) summarize(b *builder, o *syntax.SummarizeOp) *syntax.Error {
 			name = nextColumnName(out, 0)
 		}
 		if e.Type() == schema.Dynamic {
-			return c.errf(k.Expr.Pos(), "summarize by a dynamic value is not allowed; convert it with tostring() or tolong() first")
+			return nil, nil, c.errf(k.Expr.Pos(), "%s by a dynamic value is not allowed; convert it with tostring() or tolong() first", op)
 		}
 		if k.Name != nil && out.Index(name) >= 0 {
-			return c.errf(k.Name.Pos(), "summarize: a column with the name %q is already declared", name)
+			return nil, nil, c.errf(k.Name.Pos(), "%s: a column with the name %q is already declared", op, name)
 		}
-		s.Keys = append(s.Keys, e)
+		keys = append(keys, e)
 		out = append(out, schema.Column{Name: uniqueName(out, name), Type: e.Type()})
 	}
+	return keys, out, nil
+}
+
+func (c *checker) summarize(b *builder, o *syntax.SummarizeOp) *syntax.Error {
+	b.flush(o.Span, "project")
+	sc := b.scope()
+	s := &Summarize{}
+	keys, out, err := c.byKeys("summarize", o.By, sc)
+	if err != nil {
+		return err
+	}
+	s.Keys = keys
 	for _, a := range o.Aggs {
 		if err := c.declName(a.Name); err != nil {
 			return err
@@ -2290,29 +2302,11 @@ func (c *checker) makeSeries(b *builder, o *syntax.MakeSeriesOp) *syntax.Error {
 	b.flush(o.Span, "project")
 	sc := b.scope()
 	m := &MakeSeries{}
-	var out schema.Schema
-	for _, k := range o.By {
-		if err := c.declName(k.Name); err != nil {
-			return err
-		}
-		e, err := c.expr(k.Expr, sc)
-		if err != nil {
-			return err
-		}
-		name := ""
-		if k.Name != nil {
-			name = k.Name.Name
-		} else if n, ok := derivedName(k.Expr); ok {
-			name = n
-		} else {
-			name = nextColumnName(out, 0)
-		}
-		if e.Type() == schema.Dynamic {
-			return c.errf(k.Expr.Pos(), "make-series by a dynamic value is not allowed; convert it with tostring() or tolong() first")
-		}
-		m.Keys = append(m.Keys, e)
-		out = append(out, schema.Column{Name: uniqueName(out, name), Type: e.Type()})
+	keys, out, err := c.byKeys("make-series", o.By, sc)
+	if err != nil {
+		return err
 	}
+	m.Keys = keys
 	noCols := &scope{}
 	for i, a := range o.Aggs {
 		if err := c.declName(a.Name); err != nil {
