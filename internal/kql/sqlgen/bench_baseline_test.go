@@ -1,9 +1,6 @@
 package sqlgen
 
-import (
-	"database/sql"
-	"testing"
-)
+import "testing"
 
 // BenchmarkSummarizeBin10MHandSQL is BenchmarkSummarizeBin10M's baseline:
 // the same hourly count written by hand in DuckDB SQL (date_trunc) over the
@@ -11,16 +8,7 @@ import (
 //
 //	go test -run '^$' -bench SummarizeBin10M -benchtime 5x ./internal/kql/sqlgen/
 func BenchmarkSummarizeBin10MHandSQL(b *testing.B) {
-	db, err := sql.Open("duckdb", "")
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer db.Close()
-	const rows = 10_000_000
-	if _, err := db.Exec(`CREATE TABLE "T" AS SELECT TIMESTAMP '2024-01-01 00:00:00' + to_microseconds(i * 100000) AS "TimeGenerated",
-		'host' || (i % 100)::VARCHAR AS "Computer", i AS "N" FROM range(10000000) t(i)`); err != nil {
-		b.Fatal(err)
-	}
+	db, rows := tenMillionRows(b)
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		var groups, total int64
