@@ -29,20 +29,17 @@ func dummy(name string) any {
 	return "dummy-" + name
 }
 
-// TestCorpusLooseFolders deploys every connector folder of the corpus (the
-// files of one Azure-Sentinel "Data Connectors" folder, from MANIFEST.tsv)
-// with `codeless deploy DIR`'s code path, giving every placeholder a dummy
-// value, and compares the outcome per folder with
-// testdata/corpus-expected.txt (docs/loose-corpus.md says why each failure
-// is a problem of the files, not of Codeless).
-func TestCorpusLooseFolders(t *testing.T) {
-	root := corpustest.Dir(t)
+// corpusFolders groups the corpus files by their original Azure-Sentinel
+// "Data Connectors" folder (from MANIFEST.tsv, mainTemplates left out) and
+// returns the corpus root and the sorted folder names.
+func corpusFolders(t *testing.T) (root string, names []string, groups map[string][]string) {
+	root = corpustest.Dir(t)
 	f, err := os.Open(filepath.Join(root, "MANIFEST.tsv"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	groups := map[string][]string{}
+	groups = map[string][]string{}
 	sc := bufio.NewScanner(f)
 	sc.Scan() // header
 	for sc.Scan() {
@@ -52,50 +49,66 @@ func TestCorpusLooseFolders(t *testing.T) {
 		}
 		groups[filepath.Dir(cols[2])] = append(groups[filepath.Dir(cols[2])], filepath.Join(root, cols[0]))
 	}
-	var names []string
 	for g := range groups {
 		names = append(names, g)
 	}
 	sort.Strings(names)
+	return root, names, groups
+}
+
+// folderTemplate builds a folder's deployment the way `codeless deploy DIR`
+// does, giving every placeholder a dummy value; without a template the
+// outcome says why ("template: ...").
+func folderTemplate(t *testing.T, root string, files []string) ([]byte, string) {
+	params := arrayParams(t, files)
+	urls := urlParams(t, files)
+	var tmpl []byte
+	var problems []Problem
+	var err error
+	// Expressions stop at their first missing parameter, so fill
+	// placeholders until no new one shows up.
+	for pass := 0; pass < 8; pass++ {
+		tmpl, problems, err = TemplateFiles(files, params, env)
+		if err != nil {
+			t.Fatal(err)
+		}
+		added := false
+		for _, p := range problems {
+			if _, seen := params[p.Placeholder]; p.Placeholder != "" && !seen {
+				params[p.Placeholder] = dummy(p.Placeholder)
+				if urls[strings.ToLower(p.Placeholder)] {
+					params[p.Placeholder] = "https://source.example"
+				}
+				added = true
+			}
+		}
+		if !added {
+			break
+		}
+	}
+	if tmpl == nil {
+		for _, p := range problems {
+			if !p.Warning {
+				return nil, "template: " + firstLine(strings.ReplaceAll(p.String(), root+"/", ""))
+			}
+		}
+	}
+	return tmpl, "ok"
+}
+
+// TestCorpusLooseFolders deploys every connector folder of the corpus (the
+// files of one Azure-Sentinel "Data Connectors" folder, from MANIFEST.tsv)
+// with `codeless deploy DIR`'s code path, giving every placeholder a dummy
+// value, and compares the outcome per folder with
+// testdata/corpus-expected.txt (docs/loose-corpus.md says why each failure
+// is a problem of the files, not of Codeless).
+func TestCorpusLooseFolders(t *testing.T) {
+	root, names, groups := corpusFolders(t)
 	var got []string
 	ok := 0
 	for _, g := range names {
-		files := groups[g]
-		var err error
-		params := arrayParams(t, files)
-		urls := urlParams(t, files)
-		var tmpl []byte
-		var problems []Problem
-		// Expressions stop at their first missing parameter, so fill
-		// placeholders until no new one shows up.
-		for pass := 0; pass < 8; pass++ {
-			tmpl, problems, err = TemplateFiles(files, params, env)
-			if err != nil {
-				t.Fatal(err)
-			}
-			added := false
-			for _, p := range problems {
-				if _, seen := params[p.Placeholder]; p.Placeholder != "" && !seen {
-					params[p.Placeholder] = dummy(p.Placeholder)
-					if urls[strings.ToLower(p.Placeholder)] {
-						params[p.Placeholder] = "https://source.example"
-					}
-					added = true
-				}
-			}
-			if !added {
-				break
-			}
-		}
-		outcome := "ok"
-		if tmpl == nil {
-			for _, p := range problems {
-				if !p.Warning {
-					outcome = "template: " + firstLine(strings.ReplaceAll(p.String(), root+"/", ""))
-					break
-				}
-			}
-		} else {
+		tmpl, outcome := folderTemplate(t, root, groups[g])
+		if tmpl != nil {
 			e := newEngine(t)
 			if _, err := e.DeployTemplate(context.Background(), "loose", tmpl, nil); err != nil {
 				outcome = "deploy: " + firstLine(err.Error())
