@@ -31,58 +31,16 @@ type seenRequest struct {
 	body               string
 }
 
-// redirect sends every request of the pollers to one loopback server,
-// whatever host the connection names, keeping the original host in
-// X-Original-Host.
-type redirect struct{ target *url.URL }
-
-func (r redirect) RoundTrip(req *http.Request) (*http.Response, error) {
-	out := req.Clone(req.Context())
-	out.Header.Set("X-Original-Host", req.URL.Host)
-	out.URL.Scheme, out.URL.Host, out.Host = r.target.Scheme, r.target.Host, r.target.Host
-	return http.DefaultTransport.RoundTrip(out)
-}
-
-// sampleEvent builds one source event carrying every column of a stream
-// declaration with a value of its type.
-func sampleEvent(cols schema.Schema, now time.Time) map[string]any {
-	ev := map[string]any{}
-	for _, c := range cols {
-		switch c.Type {
-		case schema.Int, schema.Long:
-			ev[c.Name] = 7
-		case schema.Real:
-			ev[c.Name] = 1.5
-		case schema.Bool:
-			ev[c.Name] = true
-		case schema.DateTime:
-			ev[c.Name] = now.Add(-time.Minute).Format(time.RFC3339)
-		case schema.Dynamic:
-			ev[c.Name] = map[string]any{"k": "v"}
-		default:
-			ev[c.Name] = "value-" + c.Name
-		}
-	}
-	return ev
-}
-
-// wrapAt nests events where a simple eventsJsonPath ($, $.a.b, $.a.b[*])
-// finds them, with the paging fields the corpus solutions read set to "one
-// page" on every object reply.
+// wrapAt nests events where eventsJsonPath finds them (corpustest.WrapEvents),
+// with the paging fields the corpus solutions read set to "one page" on
+// every object reply.
 func wrapAt(path string, events []any) any {
-	path = strings.TrimSuffix(strings.TrimPrefix(path, "$"), "[*]")
-	if path == "" {
-		return events
+	v := corpustest.WrapEvents(path, events)
+	if m, ok := v.(map[string]any); ok {
+		m["maxCount"] = len(events)
+		m["page"] = map[string]any{"totalPages": 1, "number": 0, "totalElements": len(events)}
 	}
-	keys := strings.Split(strings.TrimPrefix(path, "."), ".")
-	var v any = events
-	for i := len(keys) - 1; i >= 0; i-- {
-		v = map[string]any{keys[i]: v}
-	}
-	m := v.(map[string]any)
-	m["maxCount"] = len(events)
-	m["page"] = map[string]any{"totalPages": 1, "number": 0, "totalElements": len(events)}
-	return m
+	return v
 }
 
 // TestCorpusSolutionsPoll installs each real solution, connects it with the
@@ -127,7 +85,7 @@ func TestCorpusSolutionsPoll(t *testing.T) {
 			keys, _ := secrets.LoadOrCreateKey(t.TempDir())
 			e := New(Config{Subscription: "00000000-0000-0000-0000-000000000000", ResourceGroup: "rg", Workspace: "ws",
 				IngestURL: "https://codeless.example.test", Logger: slog.New(slog.DiscardHandler),
-				HTTP: &http.Client{Transport: redirect{target}}},
+				HTTP: &http.Client{Transport: corpustest.Redirect{Target: target}}},
 				st, ingest.New(st, ingest.Options{Logger: slog.New(slog.DiscardHandler)}), keys)
 			ctx, cancel := context.WithCancel(context.Background())
 			defer func() { cancel(); e.Wait() }()
@@ -164,7 +122,7 @@ func TestCorpusSolutionsPoll(t *testing.T) {
 				}
 			}
 			mu.Lock()
-			events = []any{sampleEvent(cols, now)}
+			events = []any{corpustest.SampleEvent(cols, now)}
 			mu.Unlock()
 
 			defs, _ := e.Definitions(ctx)

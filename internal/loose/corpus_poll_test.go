@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -19,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/codeless/codeless/internal/corpustest"
 	"github.com/codeless/codeless/internal/engine"
 	"github.com/codeless/codeless/internal/ingest"
 	"github.com/codeless/codeless/internal/resource"
@@ -108,13 +108,13 @@ func (c *catchAll) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	events := []any{}
 	if !rt.served[sig] {
 		rt.served[sig] = true
-		events = []any{sampleEvent(rt.cols)}
+		events = []any{corpustest.SampleEvent(rt.cols, time.Now())}
 	}
 	// Connections sharing the endpoint may read different paths (Wiz's
 	// GraphQL queries): the reply carries the event at each of them.
-	doc := wrapEvents(rt.paths[0], events)
+	doc := corpustest.WrapEvents(rt.paths[0], events)
 	for _, p := range rt.paths[1:] {
-		doc = mergeJSON(doc, wrapEvents(p, events))
+		doc = mergeJSON(doc, corpustest.WrapEvents(p, events))
 	}
 	if m, ok := doc.(map[string]any); ok {
 		for k, v := range rt.success {
@@ -124,81 +124,7 @@ func (c *catchAll) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	json.NewEncoder(w).Encode(doc)
 }
 
-// sampleEvent carries every stream column with a value of its type.
-func sampleEvent(cols schema.Schema) map[string]any {
-	ev := map[string]any{}
-	for _, c := range cols {
-		switch c.Type {
-		case schema.Int, schema.Long:
-			ev[c.Name] = 7
-		case schema.Real:
-			ev[c.Name] = 1.5
-		case schema.Bool:
-			ev[c.Name] = true
-		case schema.DateTime:
-			ev[c.Name] = time.Now().UTC().Add(-time.Minute).Format(time.RFC3339)
-		case schema.Dynamic:
-			ev[c.Name] = map[string]any{"k": "v"}
-		default:
-			ev[c.Name] = "value-" + c.Name
-		}
-	}
-	return ev
-}
-
-// pathSteps splits an eventsJsonPath made of names and [*] ($, $.a.b,
-// $.a[*].b, $[*].event) into steps ("*" for [*]); ok is false for any
-// other JSONPath (filters, recursive descent, indexes, quotes).
-func pathSteps(p string) (steps []string, ok bool) {
-	rest, found := strings.CutPrefix(p, "$")
-	if !found {
-		return nil, false
-	}
-	for rest != "" {
-		switch {
-		case strings.HasPrefix(rest, "[*]"):
-			steps, rest = append(steps, "*"), rest[3:]
-		case strings.HasPrefix(rest, ".") && !strings.HasPrefix(rest, ".."):
-			name := rest[1:]
-			if k := strings.IndexAny(name, ".["); k >= 0 {
-				name = name[:k]
-			}
-			if name == "" || strings.ContainsAny(name, "?*()'\"@") {
-				return nil, false
-			}
-			steps, rest = append(steps, name), rest[1+len(name):]
-		default:
-			return nil, false
-		}
-	}
-	return steps, true
-}
-
-// wrapEvents places the events list where the path selects it, each [*]
-// becoming a one-element array.
-func wrapEvents(path string, events []any) any {
-	steps, _ := pathSteps(path)
-	var v any = events
-	for i := len(steps) - 1; i >= 0; i-- {
-		if steps[i] == "*" {
-			v = []any{v}
-		} else {
-			v = map[string]any{steps[i]: v}
-		}
-	}
-	return v
-}
-
-func isSimple(p string) bool { _, ok := pathSteps(p); return ok }
-
-// redirectAll sends every request to the loopback source.
-type redirectAll struct{ target *url.URL }
-
-func (r redirectAll) RoundTrip(req *http.Request) (*http.Response, error) {
-	out := req.Clone(req.Context())
-	out.URL.Scheme, out.URL.Host, out.Host = r.target.Scheme, r.target.Host, r.target.Host
-	return http.DefaultTransport.RoundTrip(out)
-}
+func isSimple(p string) bool { _, ok := corpustest.PathSteps(p); return ok }
 
 // TestCorpusLooseFoldersPoll takes every corpus connector folder that
 // deploys (TestCorpusLooseFolders), lets the engine's pollers run against a
@@ -227,33 +153,7 @@ func TestCorpusLooseFoldersPoll(t *testing.T) {
 		got = append(got, fmt.Sprintf("%s\t%s", g, outcome))
 	}
 	t.Logf("%d of %d deployable corpus connector folders polled into their tables", ok, len(got))
-	path := filepath.Join("testdata", "corpus-poll-expected.txt")
-	text := strings.Join(got, "\n") + "\n"
-	if *update {
-		if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run with -update to create it)", err)
-	}
-	if string(want) != text {
-		wl := strings.Split(strings.TrimSuffix(string(want), "\n"), "\n")
-		for i, line := range got {
-			if i >= len(wl) || wl[i] != line {
-				w := "(nothing)"
-				if i < len(wl) {
-					w = wl[i]
-				}
-				t.Errorf("poll outcome changed:\n got  %s\n want %s", line, w)
-			}
-		}
-		if len(wl) != len(got) {
-			t.Errorf("%d outcomes, want %d", len(got), len(wl))
-		}
-	}
+	compareLines(t, filepath.Join("testdata", "corpus-poll-expected.txt"), got)
 }
 
 // pollFolder deploys one folder's template into a fresh engine whose
@@ -274,7 +174,7 @@ func pollFolder(t *testing.T, tmpl []byte) string {
 	}
 	log := slog.New(slog.DiscardHandler)
 	e := engine.New(engine.Config{Subscription: env.Subscription, ResourceGroup: env.ResourceGroup, Workspace: env.Workspace,
-		IngestURL: "http://127.0.0.1:7", Logger: log, HTTP: &http.Client{Transport: redirectAll{target}}},
+		IngestURL: "http://127.0.0.1:7", Logger: log, HTTP: &http.Client{Transport: corpustest.Redirect{Target: target}}},
 		st, ingest.New(st, ingest.Options{Logger: log}), keys)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer func() { cancel(); e.Wait() }()
