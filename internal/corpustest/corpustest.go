@@ -2,7 +2,11 @@
 // connector files for tests: ../shared/corpus/azure-sentinel next to the
 // repository root (the folder holding go.mod). Tests that need it skip with a
 // clear message when it is absent; the corpus is test data and is never
-// copied into the project. Only _test.go files import this package.
+// copied into the project. It also walks the corpus for transforms and
+// placeholder queries, and helps tests simulate a source from a connection
+// (sample events from a stream declaration, replies shaped by an
+// eventsJsonPath, a transport sending every host to one loopback server).
+// Only _test.go files import this package.
 package corpustest
 
 import (
