@@ -127,10 +127,19 @@ func (p *pollers) runOne(ctx context.Context, conn *resource.Connection) {
 	log := e.log.With("connection", conn.Name)
 	for {
 		cp, err := e.st.GetCheckpoint(ctx, checkpointKey(conn.Name))
-		if err != nil {
-			cp = nil
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			// Polling without the checkpoint would start the connection
+			// over (duplicates): wait for the store instead.
+			p.fail(conn.Name, "internal", err)
+			log.Error("reading the checkpoint failed; retrying in 10s", "err", err)
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(10 * time.Second):
+			}
+			continue
 		}
-		if errors.Is(err, store.ErrNotFound) || (err == nil && len(cp) == 0) {
+		if errors.Is(err, store.ErrNotFound) || len(cp) == 0 {
 			// Pin the first window of a new connection before fetching
 			// anything: batched commits may store nothing before a crash,
 			// and a restart must not slide the window past events the
