@@ -405,6 +405,11 @@ func (r *DCR) Validate() []Diagnostic {
 	for _, dst := range r.Destinations {
 		dests[dst.Name] = true
 	}
+	if len(r.DataFlows) == 0 {
+		// Azure refuses such a rule; accepting it would drop every row
+		// sent to it without a word.
+		d.errorf(pp+".dataFlows", "a data collection rule needs at least one data flow (nothing would reach a table)")
+	}
 	for i, f := range r.DataFlows {
 		fp := f.Path
 		if fp == "" {

@@ -141,6 +141,7 @@ func TestValidateDCR(t *testing.T) {
 		{"missing output", flow(map[string]any{"streams": []any{"Custom-Zeta"}, "destinations": []any{"clv2ws1"}}), Error, "$.properties.dataFlows[0].outputStream", "missing outputStream"},
 		{"transform with two streams", flow(map[string]any{"streams": []any{"Custom-Zeta", "Custom-Alpha"}, "destinations": []any{"clv2ws1"}, "transformKql": "source", "outputStream": "Custom-A_CL"}), Error, "$.properties.dataFlows[0].streams", "exactly one stream"},
 		{"non-custom declaration", map[string]any{"properties.streamDeclarations": map[string]any{"myTable": map[string]any{"columns": []any{}}}, "properties.dataFlows": []any{}}, Warning, "$.properties.streamDeclarations.myTable", "does not start with Custom-"},
+		{"no data flow", map[string]any{"properties.dataFlows": []any{}}, Error, "$.properties.dataFlows", "at least one data flow"},
 		{"duplicate column", map[string]any{"properties.streamDeclarations": map[string]any{"Custom-Zeta": map[string]any{"columns": []any{map[string]any{"name": "a", "type": "string"}, map[string]any{"name": "a", "type": "long"}}}}}, Error, "$.properties.streamDeclarations.Custom-Zeta.columns[1].name", "duplicate column"},
 	}
 	for _, tc := range cases {
