@@ -61,8 +61,8 @@ transform). VS PERPAGE is a mode's events/s over the baseline's.
 
 --source static serves pre-encoded pages (the source costs next to nothing);
 --source mockapi serves internal/mockapi, which encodes every page on the same
-cores. --gogc sets the collector's GOGC for the run (the GOGC environment
-variable does the same for codeless serve).`,
+cores. --gogc sets the collector's GOGC for the run; its default is what
+codeless serve uses (serve --gogc, 400), so the figures are serve's.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			for _, m := range modes {
@@ -110,7 +110,7 @@ variable does the same for codeless serve).`,
 	fl.IntVar(&perPage, "per-page", 1000, "events per page")
 	fl.StringSliceVar(&modes, "mode", []string{"perpage", "engine"}, "modes to run: perpage (baseline), engine")
 	fl.StringVar(&source, "source", "static", "loopback source: static (pre-encoded pages) or mockapi")
-	fl.IntVar(&gogc, "gogc", 0, "GOGC for the run (0: the runtime's setting)")
+	fl.IntVar(&gogc, "gogc", defaultGOGC, "GOGC for the run (default: what codeless serve uses; 0: the runtime's setting)")
 	return c
 }
 

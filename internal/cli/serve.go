@@ -39,6 +39,7 @@ type serveFlags struct {
 	tlsSelfSigned                          bool
 	maxLookback                            time.Duration
 	logLevel                               string
+	gc                                     gcFlags
 }
 
 func newServe() *cobra.Command {
@@ -69,6 +70,7 @@ unset and no admin exists yet, one is generated and its secret printed once.`,
 	fl.BoolVar(&f.tlsSelfSigned, "tls-self-signed", false, "serve HTTPS with a self-signed certificate kept in the data directory (tls.crt, for clients to trust)")
 	fl.DurationVar(&f.maxLookback, "max-lookback", 24*time.Hour, "how far back a poller catches up after downtime")
 	fl.StringVar(&f.logLevel, "log-level", envOr("CODELESS_LOG_LEVEL", "info"), "debug, info, warn or error")
+	f.gc.register(fl)
 	return c
 }
 
@@ -88,6 +90,11 @@ func runServe(cmd *cobra.Command, f *serveFlags) error {
 		return &exitError{code: 2, err: fmt.Errorf("--workspace %q: a workspace name has 4 to 63 letters, digits and hyphens, starting and ending with a letter or digit", f.workspace)}
 	}
 	log := newLogger(os.Stderr, f.logLevel)
+	gogc, limit, err := f.gc.apply(cmd.Flags())
+	if err != nil {
+		return &exitError{code: 2, err: err}
+	}
+	log.Debug("garbage collector", "gogc", gogc, "goMemoryLimitBytes", limit)
 	if err := os.MkdirAll(f.data, 0o700); err != nil {
 		return fmt.Errorf("creating data directory: %w", err)
 	}
