@@ -224,44 +224,78 @@ func (s *Server) Expected(t0, t1 time.Time) []string {
 	return out
 }
 
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+// exchange is one request being served: its entry in the request log
+// (recorded by finish) and the error answer every endpoint gives.
+type exchange struct {
+	s   *Server
+	w   http.ResponseWriter
+	log RequestLog
+	n   int // the request's number among all the server's requests (1-based)
+}
+
+// begin counts a request and starts its log entry; defer finish.
+func (s *Server) begin(w http.ResponseWriter, r *http.Request) *exchange {
 	s.mu.Lock()
 	s.n++
 	n := s.n
 	s.mu.Unlock()
-	log := RequestLog{Method: r.Method, URL: r.URL.String(), Header: r.Header.Clone()}
-	defer func() {
-		s.mu.Lock()
-		if len(s.requests) >= s.cfg.MaxRequestLog {
-			s.requests = append(s.requests[:0], s.requests[len(s.requests)-s.cfg.MaxRequestLog+1:]...)
-		}
-		s.requests = append(s.requests, log)
-		s.mu.Unlock()
-	}()
-	fail := func(status int, msg string) {
-		log.Status = status
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(status)
-		json.NewEncoder(w).Encode(map[string]string{"error": msg})
+	return &exchange{s: s, w: w, n: n, log: RequestLog{Method: r.Method, URL: r.URL.String(), Header: r.Header.Clone()}}
+}
+
+// finish records the log entry, keeping the newest MaxRequestLog.
+func (x *exchange) finish() {
+	s := x.s
+	s.mu.Lock()
+	if len(s.requests) >= s.cfg.MaxRequestLog {
+		s.requests = append(s.requests[:0], s.requests[len(s.requests)-s.cfg.MaxRequestLog+1:]...)
 	}
+	s.requests = append(s.requests, x.log)
+	s.mu.Unlock()
+}
+
+// fail answers status with a JSON error.
+func (x *exchange) fail(status int, msg string) {
+	x.log.Status = status
+	x.w.Header().Set("Content-Type", "application/json")
+	x.w.WriteHeader(status)
+	json.NewEncoder(x.w).Encode(map[string]string{"error": msg})
+}
+
+// admitted answers the checks every endpoint shares — the path, injected
+// faults, auth (with a Basic challenge when challenge is set) — and reports
+// whether the request goes on.
+func (x *exchange) admitted(r *http.Request, challenge bool) bool {
+	s := x.s
 	if r.URL.Path != s.cfg.Path {
-		fail(http.StatusNotFound, "no such endpoint")
-		return
+		x.fail(http.StatusNotFound, "no such endpoint")
+		return false
 	}
 	for _, f := range s.cfg.Faults {
-		if f.Every > 0 && n%f.Every == 0 {
+		if f.Every > 0 && x.n%f.Every == 0 {
 			if f.RetryAfter != "" {
-				w.Header().Set("Retry-After", f.RetryAfter)
+				x.w.Header().Set("Retry-After", f.RetryAfter)
 			}
-			fail(f.Status, "injected fault")
-			return
+			x.fail(f.Status, "injected fault")
+			return false
 		}
 	}
 	if !s.authorized(r) {
-		w.Header().Set("WWW-Authenticate", `Basic realm="mock"`)
-		fail(http.StatusUnauthorized, "unauthorized")
+		if challenge {
+			x.w.Header().Set("WWW-Authenticate", `Basic realm="mock"`)
+		}
+		x.fail(http.StatusUnauthorized, "unauthorized")
+		return false
+	}
+	return true
+}
+
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	x := s.begin(w, r)
+	defer x.finish()
+	if !x.admitted(r, true) {
 		return
 	}
+	fail := x.fail
 	q := r.URL.Query()
 	t0, err0 := strconv.ParseInt(q.Get(s.cfg.StartParam), 10, 64)
 	t1, err1 := strconv.ParseInt(q.Get(s.cfg.EndParam), 10, 64)
@@ -309,7 +343,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if _, err := w.Write(body); err != nil {
 		return // client went away: nothing was served
 	}
-	log.Status, log.Events = http.StatusOK, len(ids)
+	x.log.Status, x.log.Events = http.StatusOK, len(ids)
 	s.mu.Lock()
 	for _, id := range ids {
 		s.ledger[id]++

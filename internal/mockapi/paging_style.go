@@ -122,44 +122,16 @@ func decodePos(tok string) (position, error) {
 
 func (h *styled) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s := h.s
+	x := s.begin(w, r)
+	defer x.finish()
 	s.mu.Lock()
-	s.n++
-	n := s.n
 	h.count++
 	count := h.count
 	s.mu.Unlock()
-	log := RequestLog{Method: r.Method, URL: r.URL.String(), Header: r.Header.Clone()}
-	defer func() {
-		s.mu.Lock()
-		if len(s.requests) >= s.cfg.MaxRequestLog {
-			s.requests = append(s.requests[:0], s.requests[len(s.requests)-s.cfg.MaxRequestLog+1:]...)
-		}
-		s.requests = append(s.requests, log)
-		s.mu.Unlock()
-	}()
-	fail := func(status int, msg string) {
-		log.Status = status
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(status)
-		json.NewEncoder(w).Encode(map[string]string{"error": msg})
-	}
-	if r.URL.Path != s.cfg.Path {
-		fail(http.StatusNotFound, "no such endpoint")
+	if !x.admitted(r, false) {
 		return
 	}
-	for _, f := range s.cfg.Faults {
-		if f.Every > 0 && n%f.Every == 0 {
-			if f.RetryAfter != "" {
-				w.Header().Set("Retry-After", f.RetryAfter)
-			}
-			fail(f.Status, "injected fault")
-			return
-		}
-	}
-	if !s.authorized(r) {
-		fail(http.StatusUnauthorized, "unauthorized")
-		return
-	}
+	fail := x.fail
 	req, err := h.readRequest(r)
 	if err != nil {
 		fail(http.StatusBadRequest, err.Error())
@@ -200,11 +172,11 @@ func (h *styled) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if _, err := w.Write(body); err != nil {
 		return
 	}
-	log.Status = http.StatusOK
+	x.log.Status = http.StatusOK
 	if truncated {
 		return
 	}
-	log.Events = len(ids)
+	x.log.Events = len(ids)
 	s.mu.Lock()
 	for _, id := range ids {
 		s.ledger[id]++
