@@ -2,6 +2,7 @@ package auth
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -215,3 +216,43 @@ func unresolved(s string) bool {
 	t := strings.TrimSpace(s)
 	return (strings.HasPrefix(t, "[") && strings.HasSuffix(t, "]")) || (strings.Contains(t, "{{") && strings.Contains(t, "}}"))
 }
+
+// fieldReader reads typed fields of one auth object and collects every
+// error, so a constructor reports all bad fields at once.
+type fieldReader struct {
+	f    map[string]any
+	errs []error
+}
+
+func (r *fieldReader) add(err error) {
+	if err != nil {
+		r.errs = append(r.errs, err)
+	}
+}
+
+func (r *fieldReader) str(key string) string {
+	v, err := str(r.f, key)
+	r.add(err)
+	return v
+}
+
+func (r *fieldReader) boolean(key string) bool {
+	v, err := boolean(r.f, key)
+	r.add(err)
+	return v
+}
+
+func (r *fieldReader) stringMap(key string) map[string]string {
+	v, err := stringMap(r.f, key)
+	r.add(err)
+	return v
+}
+
+func (r *fieldReader) credential(key, what string) credential {
+	v, err := readCredential(r.f, key, what)
+	r.add(err)
+	return v
+}
+
+// err is every collected error joined, or nil.
+func (r *fieldReader) err() error { return errors.Join(r.errs...) }

@@ -112,36 +112,9 @@ func NewJwtToken(c JwtTokenConfig, o Options) (*JwtToken, error) {
 
 func newJwtTokenFrom(a resource.Auth, o Options) (Authenticator, error) {
 	f := a.Fields
-	var errs []error
-	s := func(key string) string {
-		v, err := str(f, key)
-		if err != nil {
-			errs = append(errs, err)
-		}
-		return v
-	}
-	b := func(key string) bool {
-		v, err := boolean(f, key)
-		if err != nil {
-			errs = append(errs, err)
-		}
-		return v
-	}
-	m := func(key string) map[string]string {
-		v, err := stringMap(f, key)
-		if err != nil {
-			errs = append(errs, err)
-		}
-		return v
-	}
-	user, err := readCredential(f, "userName", "username")
-	if err != nil {
-		errs = append(errs, err)
-	}
-	pass, err := readCredential(f, "password", "password")
-	if err != nil {
-		errs = append(errs, err)
-	}
+	r := &fieldReader{f: f}
+	s, b, m := r.str, r.boolean, r.stringMap
+	user, pass := r.credential("userName", "username"), r.credential("password", "password")
 	c := JwtTokenConfig{
 		TokenEndpoint:            strings.TrimSpace(s("tokenEndpoint")),
 		TokenEndpointHTTPMethod:  strings.TrimSpace(s("tokenEndpointHttpMethod")),
@@ -160,15 +133,15 @@ func newJwtTokenFrom(a resource.Auth, o Options) (Authenticator, error) {
 		Headers:                  m("headers"),
 	}
 	if n, ok, err := integer(f, "requestTimeoutInSeconds"); err != nil {
-		errs = append(errs, err)
+		r.add(err)
 	} else if ok {
 		c.RequestTimeout = time.Duration(n) * time.Second
 		if n <= 0 {
 			c.RequestTimeout = -1 // rejected by Validate
 		}
 	}
-	if len(errs) > 0 {
-		return nil, errors.Join(errs...)
+	if err := r.err(); err != nil {
+		return nil, err
 	}
 	return NewJwtToken(c, o)
 }

@@ -142,28 +142,8 @@ func NewOAuth2(c OAuth2Config, o Options) (*OAuth2, error) {
 
 func newOAuth2From(a resource.Auth, o Options) (Authenticator, error) {
 	f := a.Fields
-	var errs []error
-	s := func(key string) string {
-		v, err := str(f, key)
-		if err != nil {
-			errs = append(errs, err)
-		}
-		return v
-	}
-	b := func(key string) bool {
-		v, err := boolean(f, key)
-		if err != nil {
-			errs = append(errs, err)
-		}
-		return v
-	}
-	m := func(key string) map[string]string {
-		v, err := stringMap(f, key)
-		if err != nil {
-			errs = append(errs, err)
-		}
-		return v
-	}
+	r := &fieldReader{f: f}
+	s, b, m := r.str, r.boolean, r.stringMap
 	c := OAuth2Config{
 		ClientID:                     s("clientId"),
 		ClientSecret:                 s("clientSecret"),
@@ -183,8 +163,8 @@ func newOAuth2From(a resource.Auth, o Options) (Authenticator, error) {
 		p := s("accessTokenPrepend")
 		c.AccessTokenPrepend = &p
 	}
-	if len(errs) > 0 {
-		return nil, errors.Join(errs...)
+	if err := r.err(); err != nil {
+		return nil, err
 	}
 	return NewOAuth2(c, o)
 }

@@ -77,38 +77,26 @@ func NewSession(c SessionConfig, o Options) (*Session, error) {
 
 func newSessionFrom(a resource.Auth, o Options) (Authenticator, error) {
 	f := a.Fields
-	var errs []error
-	add := func(err error) {
-		if err != nil {
-			errs = append(errs, err)
-		}
+	r := &fieldReader{f: f}
+	c := SessionConfig{
+		UserName:          r.credential("userName", "username"),
+		Password:          r.credential("password", "password"),
+		LoginURL:          strings.TrimSpace(r.str("sessionLoginRequestUri")),
+		SessionIDName:     strings.TrimSpace(r.str("sessionIdName")),
+		Headers:           r.stringMap("headers"),
+		QueryParameters:   r.stringMap("queryParameters"),
+		IsPostPayloadJSON: r.boolean("isPostPayloadJson"),
 	}
-	user, err := readCredential(f, "userName", "username")
-	add(err)
-	pass, err := readCredential(f, "password", "password")
-	add(err)
-	loginURL, err := str(f, "sessionLoginRequestUri")
-	add(err)
-	idName, err := str(f, "sessionIdName")
-	add(err)
-	headers, err := stringMap(f, "headers")
-	add(err)
-	query, err := stringMap(f, "queryParameters")
-	add(err)
-	isJSON, err := boolean(f, "isPostPayloadJson")
-	add(err)
-	c := SessionConfig{LoginURL: strings.TrimSpace(loginURL), UserName: user, Password: pass, SessionIDName: strings.TrimSpace(idName),
-		Headers: headers, QueryParameters: query, IsPostPayloadJSON: isJSON}
 	if n, ok, err := integer(f, "sessionTimeoutInMinutes"); err != nil {
-		add(err)
+		r.add(err)
 	} else if ok {
 		c.Timeout = time.Duration(n) * time.Minute
 		if n <= 0 {
 			c.Timeout = -1
 		}
 	}
-	if len(errs) > 0 {
-		return nil, errors.Join(errs...)
+	if err := r.err(); err != nil {
+		return nil, err
 	}
 	return NewSession(c, o)
 }
