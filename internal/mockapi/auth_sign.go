@@ -22,6 +22,40 @@ import (
 // side, independently of internal/poll/auth, so that the two
 // implementations check each other.
 
+// verdicts counts a signature verifier's accepted and rejected requests.
+type verdicts struct {
+	mu       sync.Mutex
+	accepted int
+	rejected int
+}
+
+// Counts returns how many requests were accepted and rejected.
+func (c *verdicts) Counts() (accepted, rejected int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.accepted, c.rejected
+}
+
+// guard serves next when verify accepts the request, and answers 401 with
+// body otherwise, counting both.
+func (c *verdicts) guard(next http.Handler, verify func(*http.Request) bool, body any) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ok := verify(r)
+		c.mu.Lock()
+		if ok {
+			c.accepted++
+		} else {
+			c.rejected++
+		}
+		c.mu.Unlock()
+		if !ok {
+			authWriteJSON(w, http.StatusUnauthorized, body)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
 // DuoVerifier checks Duo Admin API request signatures (canonicalization
 // v2, HMAC-SHA1 or HMAC-SHA512) and the Date header's freshness.
 type DuoVerifier struct {
@@ -30,36 +64,13 @@ type DuoVerifier struct {
 	Now     func() time.Time
 	MaxSkew time.Duration
 
-	mu       sync.Mutex
-	accepted int
-	rejected int
-}
-
-// Counts returns how many requests were accepted and rejected.
-func (v *DuoVerifier) Counts() (accepted, rejected int) {
-	v.mu.Lock()
-	defer v.mu.Unlock()
-	return v.accepted, v.rejected
+	verdicts
 }
 
 // Protect wraps next behind the signature check (401 on failure, with
 // Duo's error body).
 func (v *DuoVerifier) Protect(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ok := v.verify(r)
-		v.mu.Lock()
-		if ok {
-			v.accepted++
-		} else {
-			v.rejected++
-		}
-		v.mu.Unlock()
-		if !ok {
-			authWriteJSON(w, http.StatusUnauthorized, map[string]any{"stat": "FAIL", "code": 40103, "message": "Invalid signature in request credentials"})
-			return
-		}
-		next.ServeHTTP(w, r)
-	})
+	return v.guard(next, v.verify, map[string]any{"stat": "FAIL", "code": 40103, "message": "Invalid signature in request credentials"})
 }
 
 func (v *DuoVerifier) verify(r *http.Request) bool {
@@ -116,36 +127,13 @@ func duoEnc(s string) string {
 type SLSVerifier struct {
 	AccessKeyID, AccessKeySecret string
 
-	mu       sync.Mutex
-	accepted int
-	rejected int
-}
-
-// Counts returns how many requests were accepted and rejected.
-func (v *SLSVerifier) Counts() (accepted, rejected int) {
-	v.mu.Lock()
-	defer v.mu.Unlock()
-	return v.accepted, v.rejected
+	verdicts
 }
 
 // Protect wraps next behind the signature check (401 on failure, with
 // SLS's error body).
 func (v *SLSVerifier) Protect(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ok := v.verify(r)
-		v.mu.Lock()
-		if ok {
-			v.accepted++
-		} else {
-			v.rejected++
-		}
-		v.mu.Unlock()
-		if !ok {
-			authWriteJSON(w, http.StatusUnauthorized, map[string]string{"errorCode": "SignatureNotMatch", "errorMessage": "signature does not match"})
-			return
-		}
-		next.ServeHTTP(w, r)
-	})
+	return v.guard(next, v.verify, map[string]string{"errorCode": "SignatureNotMatch", "errorMessage": "signature does not match"})
 }
 
 func (v *SLSVerifier) verify(r *http.Request) bool {
