@@ -149,3 +149,52 @@ func PlaceholderQueries(t testing.TB) []Transform {
 	eachJSON(t, "stepplaceholdersparsingkql", walk)
 	return out
 }
+
+// Docs decodes every .json file below the corpus directory (recursively)
+// and calls fn with its path relative to the corpus; files that are not
+// JSON are skipped (the tests using it check values, not files).
+func Docs(t testing.TB, fn func(rel string, doc any)) {
+	t.Helper()
+	dir := Dir(t)
+	filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(path, ".json") {
+			return err
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var doc any
+		if json.Unmarshal(b, &doc) == nil {
+			rel, _ := filepath.Rel(dir, path)
+			fn(rel, doc)
+		}
+		return nil
+	})
+}
+
+// Objects returns every object stored under key (case-insensitive,
+// trimmed) anywhere in the corpus JSON files, with its file.
+func Objects(t testing.TB, key string) (objs []map[string]any, files []string) {
+	t.Helper()
+	var walk func(v any, file string)
+	walk = func(v any, file string) {
+		switch x := v.(type) {
+		case map[string]any:
+			for k, e := range x {
+				if strings.EqualFold(strings.TrimSpace(k), key) {
+					if m, ok := e.(map[string]any); ok {
+						objs, files = append(objs, m), append(files, file)
+					}
+				}
+				walk(e, file)
+			}
+		case []any:
+			for _, e := range x {
+				walk(e, file)
+			}
+		}
+	}
+	Docs(t, func(rel string, doc any) { walk(doc, rel) })
+	return objs, files
+}

@@ -1,9 +1,6 @@
 package jsonpath
 
 import (
-	"encoding/json"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -39,20 +36,8 @@ func walkKeys(v any, match func(key string) bool, fn func(key, val string)) {
 // TestCorpusPathsCompile compiles every JSONPath the real connectors use
 // (eventsJsonPaths, paging token paths, success/JWT paths).
 func TestCorpusPathsCompile(t *testing.T) {
-	dir := corpustest.Dir(t)
 	n := 0
-	err := filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
-		if err != nil || d.IsDir() || !strings.HasSuffix(path, ".json") {
-			return err
-		}
-		b, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		var doc any
-		if json.Unmarshal(b, &doc) != nil {
-			return nil // not our concern here
-		}
+	corpustest.Docs(t, func(rel string, doc any) {
 		walkKeys(doc, func(k string) bool { return strings.HasSuffix(k, "jsonpath") || strings.HasSuffix(k, "jsonpaths") },
 			func(k, v string) {
 				if strings.Contains(v, "[[") || strings.Contains(v, "{{") || strings.HasPrefix(v, "[") && strings.HasSuffix(v, "]") && strings.Contains(v, "(") && !strings.Contains(v, "?(") {
@@ -60,15 +45,10 @@ func TestCorpusPathsCompile(t *testing.T) {
 				}
 				n++
 				if _, err := Compile(strings.TrimSpace(v)); err != nil {
-					rel, _ := filepath.Rel(dir, path)
 					t.Errorf("%s: %s = %q: %v", rel, k, v, err)
 				}
 			})
-		return nil
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
 	if n < 100 {
 		t.Fatalf("only %d JSONPaths found in the corpus; walker broken?", n)
 	}

@@ -3,8 +3,6 @@ package poll
 import (
 	"encoding/json"
 	"net/url"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -19,38 +17,7 @@ import (
 // corpusRequests returns every RestApiPoller "request" object (keys as
 // written) with its file.
 func corpusRequests(t *testing.T) (reqs []map[string]any, files []string) {
-	dir := corpustest.Dir(t)
-	var walk func(v any, file string)
-	walk = func(v any, file string) {
-		switch x := v.(type) {
-		case map[string]any:
-			for k, e := range x {
-				if strings.EqualFold(strings.TrimSpace(k), "request") {
-					if m, ok := e.(map[string]any); ok {
-						reqs, files = append(reqs, m), append(files, file)
-					}
-				}
-				walk(e, file)
-			}
-		case []any:
-			for _, e := range x {
-				walk(e, file)
-			}
-		}
-	}
-	filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
-		if err != nil || d.IsDir() || !strings.HasSuffix(path, ".json") {
-			return err
-		}
-		b, _ := os.ReadFile(path)
-		var doc any
-		if json.Unmarshal(b, &doc) == nil {
-			rel, _ := filepath.Rel(dir, path)
-			walk(doc, rel)
-		}
-		return nil
-	})
-	return reqs, files
+	return corpustest.Objects(t, "request")
 }
 
 func get(m map[string]any, key string) (any, bool) {

@@ -1,9 +1,6 @@
 package timefmt
 
 import (
-	"encoding/json"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -32,19 +29,8 @@ func collect(v any, out *[]string) {
 // that each renders the reference instant without leaving a letter that is
 // a .NET specifier unexpanded.
 func TestCorpusFilesFormats(t *testing.T) {
-	dir := corpustest.Dir(t)
 	var formats []string
-	filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
-		if err != nil || d.IsDir() || !strings.HasSuffix(path, ".json") {
-			return err
-		}
-		b, _ := os.ReadFile(path)
-		var doc any
-		if json.Unmarshal(b, &doc) == nil {
-			collect(doc, &formats)
-		}
-		return nil
-	})
+	corpustest.Docs(t, func(_ string, doc any) { collect(doc, &formats) })
 	if len(formats) < 50 {
 		t.Fatalf("only %d queryTimeFormat values found; walker broken?", len(formats))
 	}

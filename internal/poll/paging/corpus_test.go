@@ -2,8 +2,6 @@ package paging
 
 import (
 	"encoding/json"
-	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
@@ -15,38 +13,7 @@ import (
 // corpusObjects returns every object under key (case-insensitive) in the
 // corpus JSON files, with its file.
 func corpusObjects(t *testing.T, key string) (objs []map[string]any, files []string) {
-	dir := corpustest.Dir(t)
-	var walk func(v any, file string)
-	walk = func(v any, file string) {
-		switch x := v.(type) {
-		case map[string]any:
-			for k, e := range x {
-				if strings.EqualFold(strings.TrimSpace(k), key) {
-					if m, ok := e.(map[string]any); ok {
-						objs, files = append(objs, m), append(files, file)
-					}
-				}
-				walk(e, file)
-			}
-		case []any:
-			for _, e := range x {
-				walk(e, file)
-			}
-		}
-	}
-	filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
-		if err != nil || d.IsDir() || !strings.HasSuffix(path, ".json") {
-			return err
-		}
-		b, _ := os.ReadFile(path)
-		var doc any
-		if json.Unmarshal(b, &doc) == nil {
-			rel, _ := filepath.Rel(dir, path)
-			walk(doc, rel)
-		}
-		return nil
-	})
-	return objs, files
+	return corpustest.Objects(t, key)
 }
 
 // resolvePlaceholders stands in for connect-time resolution: ARM
