@@ -1116,28 +1116,23 @@ func (c *checker) summarize(b *builder, o *syntax.SummarizeOp) *syntax.Error {
 		if !ok {
 			return c.errf(a.Expr.Pos(), "summarize needs an aggregation function such as count() or max(x)")
 		}
-		if fn := call.Fn.Name; fn == "arg_max" || fn == "arg_min" {
-			aggs, names, err := c.argMax(call, sc, out)
-			if err != nil {
-				return err
-			}
-			if a.Name != nil {
-				names[0] = a.Name.Name
-			}
-			if err := c.tupleNames(a, names); err != nil {
-				return err
-			}
-			for i, agg := range aggs {
-				s.Aggs = append(s.Aggs, agg)
-				out = append(out, schema.Column{Name: uniqueName(out, names[i]), Type: agg.T})
-			}
-			continue
+		// Aggregations with several output columns.
+		var aggs []*Aggregate
+		var names []string
+		var multiErr *syntax.Error
+		multi := true
+		switch call.Fn.Name {
+		case "arg_max", "arg_min":
+			aggs, names, multiErr = c.argMax(call, sc, out)
+		case "percentiles":
+			aggs, names, multiErr = c.percentiles(call, sc)
+		default:
+			multi = false
 		}
-		if call.Fn.Name == "percentiles" {
-			aggs, names, err := c.percentiles(call, sc)
-			if err != nil {
-				return err
-			}
+		if multiErr != nil {
+			return multiErr
+		}
+		if multi {
 			if a.Name != nil {
 				names[0] = a.Name.Name
 			}
