@@ -279,22 +279,29 @@ func (d *Decoder) selectEvents(doc any, out []any) []any {
 			out = appendChildren(out, v)
 			return
 		}
-		switch x := v.(type) {
-		case nil:
-		case []any:
-			for _, e := range x {
-				if e != nil {
-					out = append(out, e)
-				}
-			}
-		default:
-			out = append(out, x)
-		}
+		out = appendEvents(out, v)
 	}
 	for _, path := range d.paths {
 		for _, v := range path.Select(doc) {
 			add(v)
 		}
+	}
+	return out
+}
+
+// appendEvents appends the events a selected value holds: an array's
+// non-null elements, or the value itself; null is none.
+func appendEvents(out []any, v any) []any {
+	switch x := v.(type) {
+	case nil:
+	case []any:
+		for _, e := range x {
+			if e != nil {
+				out = append(out, e)
+			}
+		}
+	default:
+		out = append(out, x)
 	}
 	return out
 }
@@ -305,35 +312,17 @@ func (d *Decoder) selectEvents(doc any, out []any) []any {
 // (Anvilogic selects a Kusto make_list array: its objects are events, not
 // objects to split); anything else is one event.
 func appendChildren(out []any, v any) []any {
-	switch x := v.(type) {
-	case nil:
-	case []any:
-		for _, e := range x {
-			if e != nil {
-				out = append(out, e)
-			}
-		}
-	case map[string]any:
-		keys := make([]string, 0, len(x))
-		for k := range x {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		for _, k := range keys {
-			switch c := x[k].(type) {
-			case nil:
-			case []any:
-				for _, e := range c {
-					if e != nil {
-						out = append(out, e)
-					}
-				}
-			default:
-				out = append(out, c)
-			}
-		}
-	default:
-		out = append(out, x)
+	x, ok := v.(map[string]any)
+	if !ok {
+		return appendEvents(out, v)
+	}
+	keys := make([]string, 0, len(x))
+	for k := range x {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		out = appendEvents(out, x[k])
 	}
 	return out
 }
