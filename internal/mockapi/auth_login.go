@@ -220,17 +220,10 @@ func (s *LoginServer) Protect(prefix string, next http.Handler) http.Handler {
 		case s.cfg.SessionHeader != "":
 			tok = r.Header.Get(s.cfg.SessionHeader)
 		default:
-			tok = r.Header.Get("Authorization")
-			if prefix != "" {
-				if !strings.HasPrefix(tok, prefix+" ") {
-					tok = ""
-				}
-				tok = strings.TrimPrefix(tok, prefix+" ")
-			}
+			tok = prefixedToken(r, prefix)
 		}
 		s.mu.Lock()
-		exp, ok := s.live[tok]
-		ok = ok && s.cfg.Now().Before(exp)
+		ok := isLive(s.live, tok, s.cfg.Now())
 		if !ok {
 			s.rejected++
 		}

@@ -250,17 +250,9 @@ func (s *OAuth2Server) Rejected() int {
 // with a live token issued here (prefix "" = the raw token).
 func (s *OAuth2Server) Protect(prefix string, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		tok := r.Header.Get("Authorization")
-		if prefix != "" {
-			p := prefix + " "
-			if !strings.HasPrefix(tok, p) {
-				tok = ""
-			}
-			tok = strings.TrimPrefix(tok, p)
-		}
+		tok := prefixedToken(r, prefix)
 		s.mu.Lock()
-		exp, ok := s.access[tok]
-		ok = ok && s.cfg.Now().Before(exp)
+		ok := isLive(s.access, tok, s.cfg.Now())
 		if !ok {
 			s.rejected++
 		}
@@ -272,6 +264,27 @@ func (s *OAuth2Server) Protect(prefix string, next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// prefixedToken is the token of "Authorization: <prefix> <token>" (the
+// whole header when prefix is ""), or "" when the prefix does not match.
+func prefixedToken(r *http.Request, prefix string) string {
+	tok := r.Header.Get("Authorization")
+	if prefix == "" {
+		return tok
+	}
+	rest, ok := strings.CutPrefix(tok, prefix+" ")
+	if !ok {
+		return ""
+	}
+	return rest
+}
+
+// isLive reports whether tok was issued (it is in live) and has not
+// expired at now.
+func isLive(live map[string]time.Time, tok string, now time.Time) bool {
+	exp, ok := live[tok]
+	return ok && now.Before(exp)
 }
 
 func authEq(a, b string) bool { return subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1 }
